@@ -1,0 +1,53 @@
+// The SIP adapter port: registrations and trunks in, call legs both ways.
+import type { Observable } from 'rxjs';
+import type { AdapterContext, CallLeg, MediaKinds, Party } from './common.ts';
+import type { SipMediaEndpoint } from './MediaRelay.ts';
+
+export interface SipAdapter {
+  readonly name: string;
+  start(context: AdapterContext): Promise<void>;
+  /** Unregister, stop listening, end what is left. */
+  stop(): Promise<void>;
+  /** INVITEs that reached the gateway (through a registered account or a trunk). */
+  readonly incoming$: Observable<IncomingSipCall>;
+  /** Place an outgoing call; resolves once the INVITE is sent (progress arrives on the leg's events$). */
+  call(request: OutgoingSipCallRequest): Promise<SipLeg>;
+}
+
+export interface SipLeg extends CallLeg {
+  readonly side: 'sip';
+  /** The SIP Call-ID, for correlation with server logs. */
+  readonly sipCallId: string;
+}
+
+export interface IncomingSipCall {
+  readonly from: Party;
+  readonly to: Party;
+  /** Which registered account or trunk received it. */
+  readonly via: { readonly kind: 'account' | 'trunk'; readonly name: string };
+  /** Media kinds the INVITE's offer carries (both false for an offer-less INVITE). */
+  readonly offered: MediaKinds;
+  /** Selected SIP headers a routing rule may want (`X-*`, `Diversion`, `P-Asserted-Identity`). */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Take the call: bind it to the media session's SIP endpoint (the adapter feeds it the INVITE's offer) and
+   * get the leg. The caller hears nothing until `ring()` / `answer()`.
+   */
+  accept(media: SipMediaEndpoint): Promise<SipLeg>;
+  /** Refuse before accepting (SIP final response mapped from the reason). */
+  reject(reason: import('./common.ts').EndReason, detail?: string): Promise<void>;
+  /** Emits once if the caller cancels before the call is accepted or answered. */
+  readonly cancelled$: Observable<void>;
+}
+
+export interface OutgoingSipCallRequest {
+  readonly callId: string;
+  /** Request-URI, e.g. `sip:1001@pbx.example.com`. */
+  readonly to: string;
+  readonly from?: Party;
+  /** Account to send through (by name); default: the first account, else the trunk. */
+  readonly account?: string;
+  readonly media: SipMediaEndpoint;
+  readonly kinds: MediaKinds;
+  readonly headers?: Readonly<Record<string, string>>;
+}

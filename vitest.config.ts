@@ -1,0 +1,35 @@
+// One vitest run for the whole workspace: each package is a project named after it, so
+// `vitest run --project @cubebridge/core` runs one package and `pnpm test` runs all of them.
+import { readdirSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+const packageDirs = [
+  'core',
+  'test',
+  ...['adapters', 'plugins', 'examples'].flatMap((group) =>
+    existsSync(group) ? readdirSync(group).map((name) => join(group, name)) : [],
+  ),
+].filter((dir) => existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'test')));
+
+export default defineConfig({
+  resolve: { conditions: ['@cubebridge/source'] },
+  ssr: { resolve: { conditions: ['@cubebridge/source'] } },
+  test: {
+    // CI asks for a machine-readable report beside the usual output (.ci/run prints `N passed, N failed` from it).
+    reporters: process.env.CUBEBRIDGE_TEST_REPORT
+      ? ['default', ['json', { outputFile: process.env.CUBEBRIDGE_TEST_REPORT }]]
+      : ['default'],
+    projects: packageDirs.map((dir) => ({
+      extends: true,
+      test: {
+        name: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name as string,
+        root: dir,
+        include: ['test/**/*.test.ts', '**/*.test.ts'].slice(dir === 'test' ? 1 : 0, dir === 'test' ? 2 : 1),
+        exclude: ['**/node_modules/**', '**/dist/**'],
+        testTimeout: 30_000,
+        hookTimeout: 60_000,
+      },
+    })),
+  },
+});
