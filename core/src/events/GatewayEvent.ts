@@ -115,3 +115,10 @@ export type GatewayEventInput = GatewayEvent extends infer E
     ? Omit<E, 'at'> & { readonly at?: number }
     : never
   : never;
+
+/** A call event as a Call publishes it: the call stamps `callId`, the bus stamps `at`. */
+export type CallEventInput = CallEvent extends infer E
+  ? E extends CallEvent
+    ? Omit<E, 'at' | 'callId'>
+    : never
+  : never;

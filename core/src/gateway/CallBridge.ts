@@ -1,0 +1,309 @@
+// Joins the two sides of every call: takes incoming calls from the SIP adapter and the platform, asks the
+// hooks, creates the media session, places the other leg and relays progress, DTMF, hold and hang-up between
+// the legs. All call state changes go through `Call`, so every step is an event.
+import type { Subscription } from 'rxjs';
+import { Call } from '../calls/Call.ts';
+import type { CallRegistry } from '../calls/CallRegistry.ts';
+import { errorMessage } from '../errors.ts';
+import type { EventBus } from '../events/EventBus.ts';
+import type { Hooks } from '../hooks/Hooks.ts';
+import type { CallRequest } from '../hooks/HookTypes.ts';
+import type { Logger } from '../logging/Logger.ts';
+import type { CallLeg, EndReason, LegEvent } from '../ports/common.ts';
+import type { MediaRelay } from '../ports/MediaRelay.ts';
+import type { IncomingPlatformCall, Platform, PlatformLeg } from '../ports/Platform.ts';
+import type { IncomingSipCall, SipAdapter, SipLeg } from '../ports/SipAdapter.ts';
+
+export interface CallBridgeOptions {
+  readonly bus: EventBus;
+  readonly hooks: Hooks;
+  readonly calls: CallRegistry;
+  readonly logger: Logger;
+  readonly sip: SipAdapter | undefined;
+  readonly media: MediaRelay | undefined;
+  readonly platform: Platform | undefined;
+  /** False while draining or stopping: new calls are refused as unavailable. */
+  readonly accepting: () => boolean;
+}
+
+type Incoming = IncomingSipCall | IncomingPlatformCall;
+
+export class CallBridge {
+  readonly #options: CallBridgeOptions;
+  readonly #subscriptions: Subscription[] = [];
+
+  constructor(options: CallBridgeOptions) {
+    this.#options = options;
+  }
+
+  /** Start taking calls from whichever sides exist. */
+  listen(): void {
+    const { sip, platform } = this.#options;
+    if (sip) this.#subscriptions.push(sip.incoming$.subscribe((incoming) => void this.#fromSip(incoming)));
+    if (platform)
+      this.#subscriptions.push(platform.incoming$.subscribe((incoming) => void this.#fromPlatform(incoming)));
+  }
+
+  /** Stop taking new calls (calls in progress go on). */
+  stopListening(): void {
+    for (const subscription of this.#subscriptions.splice(0)) subscription.unsubscribe();
+  }
+
+  async #fromSip(incoming: IncomingSipCall): Promise<void> {
+    const call = this.#open(incoming, 'sip-to-platform');
+    if (!call) return;
+    await this.#setUp(call, incoming, incoming.headers, async (request) => {
+      const destination = await this.#decide(call, request);
+      if (destination?.kind !== 'platform')
+        return this.#refuse(
+          call,
+          incoming,
+          'not-found',
+          destination ? 'a SIP call can only be routed to app users' : undefined,
+        );
+      const { media, platform } = this.#required(['media', 'platform']);
+      const session = await media.createSession({
+        callId: call.id,
+        logger: call.logger.child({ component: 'media' }),
+      });
+      call.attachMedia(session);
+      const sipLeg = await incoming.accept(session.sip);
+      call.attachLeg(sipLeg);
+      if (call.closed) return;
+      const platformLeg = await platform.call({
+        callId: call.id,
+        to: destination.users,
+        from: incoming.from,
+        media: session.webrtc,
+        kinds: incoming.offered,
+        ...(destination.userInfo ? { userInfo: destination.userInfo } : {}),
+        ...(destination.ringTimeoutMs ? { ringTimeoutMs: destination.ringTimeoutMs } : {}),
+      });
+      call.attachLeg(platformLeg);
+      this.#join(call, { caller: sipLeg, callee: platformLeg });
+    });
+  }
+
+  async #fromPlatform(incoming: IncomingPlatformCall): Promise<void> {
+    const call = this.#open(incoming, 'platform-to-sip');
+    if (!call) return;
+    await this.#setUp(call, incoming, incoming.userInfo, async (request) => {
+      const destination = await this.#decide(call, request);
+      if (destination?.kind !== 'sip')
+        return this.#refuse(
+          call,
+          incoming,
+          'not-found',
+          destination ? 'an app call can only be routed to SIP' : undefined,
+        );
+      const { media, sip } = this.#required(['media', 'sip']);
+      const session = await media.createSession({
+        callId: call.id,
+        logger: call.logger.child({ component: 'media' }),
+      });
+      call.attachMedia(session);
+      const platformLeg = await incoming.accept(session.webrtc);
+      call.attachLeg(platformLeg);
+      if (call.closed) return;
+      const sipLeg = await sip.call({
+        callId: call.id,
+        to: destination.uri,
+        from: incoming.from,
+        media: session.sip,
+        kinds: incoming.offered,
+        ...(destination.account ? { account: destination.account } : {}),
+        ...(destination.headers ? { headers: destination.headers } : {}),
+      });
+      call.attachLeg(sipLeg);
+      this.#join(call, { caller: platformLeg, callee: sipLeg });
+    });
+  }
+
+  /** Create and register the call, or refuse at once while the gateway is not accepting calls. */
+  #open(incoming: Incoming, direction: Call['direction']): Call | undefined {
+    const { bus, calls, logger } = this.#options;
+    if (!this.#options.accepting()) {
+      void incoming.reject('unavailable', 'gateway is draining').catch(() => undefined);
+      logger.info(
+        { from: incoming.from.uri, to: incoming.to.uri },
+        'refused a new call: the gateway is draining',
+      );
+      return undefined;
+    }
+    const call = new Call(
+      { direction, from: incoming.from, to: incoming.to, offered: incoming.offered },
+      bus,
+      logger,
+    );
+    calls.add(call);
+    call.events$.subscribe({ next: (event) => event.type === 'call.ended' && calls.remove(call) });
+    call.announce();
+    call.logger.info({ direction, from: incoming.from.uri, to: incoming.to.uri }, 'new call');
+    return call;
+  }
+
+  /** Admission, then the direction-specific set-up; a caller who cancels meanwhile ends the call. */
+  async #setUp(
+    call: Call,
+    incoming: Incoming,
+    attributes: Readonly<Record<string, string>>,
+    proceed: (request: CallRequest) => Promise<void>,
+  ): Promise<void> {
+    const cancelled = incoming.cancelled$.subscribe(
+      () => void call.close('cancelled', call.direction === 'sip-to-platform' ? 'sip' : 'platform'),
+    );
+    const request: CallRequest = {
+      callId: call.id,
+      direction: call.direction,
+      from: call.from,
+      to: call.to,
+      offered: call.offered,
+      attributes,
+    };
+    try {
+      const admission = await this.#options.hooks.admit.run(request);
+      if (admission.decided && !admission.decision.admit) {
+        return await this.#refuse(
+          call,
+          incoming,
+          admission.decision.status ?? 'refused',
+          admission.decision.reason,
+        );
+      }
+      if (!admission.decided && admission.failedHandler)
+        return await this.#refuse(call, incoming, 'refused', admission.reason);
+      if (call.closed) return;
+      await proceed(request);
+    } catch (error) {
+      call.logger.error({ err: error }, 'call set-up failed');
+      if (!call.sipLeg && !call.platformLeg)
+        await incoming.reject('error', errorMessage(error)).catch(() => undefined);
+      await call.close('error', 'gateway', errorMessage(error));
+    } finally {
+      cancelled.unsubscribe();
+    }
+  }
+
+  async #decide(call: Call, request: CallRequest) {
+    const outcome = await this.#options.hooks.route.run(request);
+    if (!outcome.decided) {
+      call.logger.info({ reason: outcome.reason }, 'no route');
+      return undefined;
+    }
+    call.publish({ type: 'call.routed', destination: outcome.decision.destination, by: outcome.by });
+    return outcome.decision.destination;
+  }
+
+  async #refuse(
+    call: Call,
+    incoming: Incoming,
+    reason: EndReason,
+    detail = 'no route for this call',
+  ): Promise<void> {
+    call.logger.info({ reason, detail }, 'call refused');
+    await incoming
+      .reject(reason, detail)
+      .catch((error: unknown) => call.logger.warn({ err: error }, 'reject failed'));
+    await call.close(reason, 'gateway', detail);
+  }
+
+  #required<K extends 'sip' | 'media' | 'platform'>(
+    names: readonly K[],
+  ): { [P in K]: NonNullable<CallBridgeOptions[P]> } {
+    const missing = names.filter((name) => !this.#options[name]);
+    if (missing.length > 0) throw new Error(`no ${missing.join(' and no ')} adapter is configured`);
+    return Object.fromEntries(names.map((name) => [name, this.#options[name]])) as never;
+  }
+
+  /**
+   * Relay between the legs until the call ends: the callee's progress goes to the caller, hang-up from either
+   * side releases the other, DTMF crosses over, hold is observed on either side.
+   */
+  #join(call: Call, legs: { caller: SipLeg | PlatformLeg; callee: SipLeg | PlatformLeg }): void {
+    const { caller, callee } = legs;
+    const media = call.media;
+    const handlers = [caller, callee].map((leg) =>
+      leg.events$.subscribe({
+        next: (event) => void this.#onLegEvent(call, leg, leg === caller ? callee : caller, event),
+        error: (error: unknown) => void call.close('error', leg.side, errorMessage(error)),
+      }),
+    );
+    const mediaEvents = media?.events$.subscribe((event) => {
+      if (event.type === 'stats')
+        call.publish({ type: 'call.media-stats', stats: event.stats, final: event.final });
+      if (event.type === 'dtmf') {
+        const from = event.leg === 'sip' ? 'sip' : 'platform';
+        call.publish({
+          type: 'call.dtmf',
+          digit: event.digit,
+          durationMs: event.durationMs,
+          from,
+          via: 'rfc4733',
+        });
+        // RFC 4733 from the phone is also carried to the app as a message it can read.
+        if (from === 'sip')
+          void call.platformLeg
+            ?.sendDtmf(event.digit, { durationMs: event.durationMs })
+            .catch(() => undefined);
+      }
+    });
+    call.events$.subscribe({
+      next: (event) => {
+        if (event.type !== 'call.ended') return;
+        for (const handler of handlers) handler.unsubscribe();
+        mediaEvents?.unsubscribe();
+      },
+    });
+  }
+
+  async #onLegEvent(call: Call, leg: CallLeg, other: CallLeg, event: LegEvent): Promise<void> {
+    if (call.closed) return;
+    const side = leg.side;
+    try {
+      switch (event.type) {
+        case 'ringing':
+          if (leg.direction === 'outbound' && call.state === 'routing') {
+            call.markRinging();
+            await other.ring();
+          }
+          return;
+        case 'answered':
+          if (leg.direction === 'outbound' && (call.state === 'routing' || call.state === 'ringing')) {
+            await other.answer();
+            call.markAnswered();
+          }
+          return;
+        case 'held':
+          if (call.state === 'active') call.markHeld(side);
+          return;
+        case 'resumed':
+          if (call.state === 'held') call.markResumed(side);
+          return;
+        case 'dtmf':
+          call.publish({
+            type: 'call.dtmf',
+            digit: event.digit,
+            durationMs: event.durationMs,
+            from: side,
+            via: event.via,
+          });
+          await other.sendDtmf(event.digit, { durationMs: event.durationMs });
+          return;
+        case 'transfer-requested':
+          call.publish({ type: 'call.transferred', target: event.target });
+          return;
+        case 'ended':
+          await call.close(event.reason, side, event.detail);
+          return;
+        case 'early-media':
+          return;
+      }
+    } catch (error) {
+      call.logger.error(
+        { err: error, event: event.type, side },
+        'relaying a leg event failed; ending the call',
+      );
+      await call.close('error', 'gateway', errorMessage(error));
+    }
+  }
+}
