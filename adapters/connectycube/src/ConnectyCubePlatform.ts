@@ -1,0 +1,228 @@
+// The Platform port on ConnectyCube: logs in every identity, turns `call` signals into incoming calls and
+// places outgoing ones, and routes each signal to the session it belongs to.
+import { randomUUID } from 'node:crypto';
+import type {
+  AdapterContext,
+  IncomingPlatformCall,
+  Logger,
+  OutgoingPlatformCallRequest,
+  Platform,
+  PlatformLeg,
+} from '@cubebridge/core';
+import { type Observable, Subject, type Subscription } from 'rxjs';
+import { parseUserId, sipUriMatches } from './addresses.ts';
+import type { ConnectyCubeLeg } from './ConnectyCubeLeg.ts';
+import type { ConnectyCubeOptions, ResolvedOptions, UserCredentials } from './ConnectyCubeOptions.ts';
+import { resolveOptions } from './ConnectyCubeOptions.ts';
+import { parseDtmfMessage } from './DtmfMessage.ts';
+import { IdentityNotFoundError, InvalidStateError } from './errors.ts';
+import { Identity } from './Identity.ts';
+import { InboundCall } from './InboundCall.ts';
+import { OutboundLeg } from './OutboundLeg.ts';
+import { refusalUserInfo } from './rejectInfo.ts';
+import type { CallSignal } from './signals.ts';
+
+/** Everything signalled for one session of one identity: an offered or accepted inbound call, or an outbound leg. */
+type Session = InboundCall | ConnectyCubeLeg;
+
+export class ConnectyCubePlatform implements Platform {
+  readonly name = 'connectycube';
+  readonly incoming$: Observable<IncomingPlatformCall>;
+  readonly #incoming = new Subject<IncomingPlatformCall>();
+  readonly #options: ResolvedOptions;
+  #context: AdapterContext | undefined;
+  #identities: Identity[] = [];
+  /** Keyed by `<identity user id>/<sessionID>`. */
+  readonly #sessions = new Map<string, Session>();
+  readonly #subscriptions: Subscription[] = [];
+  #state: 'new' | 'starting' | 'started' | 'stopped' = 'new';
+
+  constructor(options: ConnectyCubeOptions) {
+    this.#options = resolveOptions(options);
+    this.incoming$ = this.#incoming.asObservable();
+  }
+
+  /** The identities in use, once started (for tests and diagnostics). */
+  get identities(): readonly Identity[] {
+    return this.#identities;
+  }
+
+  async start(context: AdapterContext): Promise<void> {
+    if (this.#state !== 'new') throw new InvalidStateError('cannot start', this.#state);
+    this.#state = 'starting';
+    this.#context = context;
+    const logger = this.#logger;
+    this.#identities = this.#identityList().map(
+      (entry) =>
+        new Identity({
+          ...entry,
+          options: this.#options,
+          logger,
+          emit: (event) => context.emit(event),
+        }),
+    );
+    try {
+      // One after the other: the SDK keeps its configuration in a process-wide singleton.
+      for (const identity of this.#identities) {
+        await identity.start();
+        this.#subscriptions.push(
+          identity.signals$.subscribe(({ from, signal }) => this.#onSignal(identity, from, signal)),
+          identity.systemMessages$.subscribe(({ from, extension }) =>
+            this.#onSystemMessage(identity, from, extension),
+          ),
+        );
+      }
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.#state = 'started';
+    logger.info({ identities: this.#identities.map((i) => i.uri) }, 'ConnectyCube platform started');
+  }
+
+  #identityList(): Array<{ credentials: UserCredentials; sip?: string; displayName?: string }> {
+    const identities = this.#options.identities;
+    if (identities.mode === 'gateway') return [{ credentials: identities.user }];
+    return [
+      ...identities.users.map(({ sip, displayName, ...credentials }) => ({
+        credentials: credentials as UserCredentials,
+        sip,
+        ...(displayName ? { displayName } : {}),
+      })),
+      ...(identities.fallback ? [{ credentials: identities.fallback }] : []),
+    ];
+  }
+
+  get #logger(): Logger {
+    if (!this.#context) throw new InvalidStateError('platform not started', this.#state);
+    return this.#context.logger;
+  }
+
+  #onSignal(identity: Identity, from: number, signal: CallSignal): void {
+    const key = `${identity.userId}/${signal.sessionID}`;
+    const session = this.#sessions.get(key);
+    if (session) {
+      session.handleSignal(from, signal);
+      return;
+    }
+    if (signal.signalType !== 'call' || this.#state !== 'started') return;
+    this.#offerCall(identity, from, signal, key);
+  }
+
+  #offerCall(identity: Identity, from: number, signal: CallSignal, key: string): void {
+    const logger = this.#logger.child({ sessionID: signal.sessionID });
+    // `from` is the stamped sender; the SDK keys its peer connections by it, so it must be the caller.
+    const callerID = signal.callerID ?? from;
+    const others = (signal.opponentsIDs ?? []).filter((id) => id !== identity.userId);
+    if (callerID !== from || others.length > 0 || !signal.sdp) {
+      logger.warn(
+        { from, callerID, opponents: signal.opponentsIDs },
+        'call refused: not a 1:1 call with an offer',
+      );
+      void identity
+        .sendSignal(from, {
+          signalType: 'reject',
+          sessionID: signal.sessionID,
+          callType: signal.callType ?? 1,
+          callerID,
+          opponentsIDs: signal.opponentsIDs ?? [identity.userId],
+          userInfo: refusalUserInfo('refused', 'group calls are not supported'),
+        })
+        .catch(() => undefined);
+      return;
+    }
+    const call = new InboundCall({
+      id: randomUUID(),
+      identity,
+      signal,
+      callerID,
+      answerTimeoutMs: this.#options.answerTimeoutMs,
+      logger,
+      release: () => this.#sessions.delete(key),
+    });
+    this.#sessions.set(key, call);
+    logger.info({ from: call.from.uri, to: call.to.uri }, 'incoming ConnectyCube call');
+    this.#incoming.next(call);
+  }
+
+  #onSystemMessage(identity: Identity, from: number, extension: unknown): void {
+    const dtmf = parseDtmfMessage(extension);
+    if (!dtmf) return;
+    const session = this.#sessions.get(`${identity.userId}/${dtmf.sessionID}`);
+    const leg = session instanceof InboundCall ? session.leg : session;
+    leg?.handleDtmf(from, dtmf);
+  }
+
+  async call(request: OutgoingPlatformCallRequest): Promise<PlatformLeg> {
+    if (this.#state !== 'started') throw new InvalidStateError('cannot call', this.#state);
+    const callees = request.to.map((address) => {
+      const id = parseUserId(address);
+      if (id === undefined) throw new IdentityNotFoundError(`not a ConnectyCube user: ${address}`);
+      return id;
+    });
+    if (callees.length === 0) throw new IdentityNotFoundError('no ConnectyCube user to call');
+    const identity = this.#callerIdentity(request.from.uri);
+    const sessionID = randomUUID();
+    const key = `${identity.userId}/${sessionID}`;
+    const logger = this.#logger.child({ callId: request.callId, sessionID });
+    const local = identity.sip
+      ? { uri: identity.sip, ...(identity.displayName ? { displayName: identity.displayName } : {}) }
+      : { uri: identity.uri };
+    const kinds = request.kinds;
+    // The leg subscribes to the endpoint's candidates before the offer is made, so none is missed.
+    const leg = new OutboundLeg(
+      {
+        id: request.callId,
+        identity,
+        media: request.media,
+        sessionID,
+        callType: kinds.video ? 1 : 2,
+        callerID: identity.userId,
+        local,
+        remote: { uri: request.to.length === 1 ? (request.to[0] as string) : request.to.join(',') },
+        logger,
+        release: () => this.#sessions.delete(key),
+      },
+      {
+        callees,
+        userInfo: {
+          ...request.userInfo,
+          from: request.from.uri,
+          ...(request.from.displayName ? { fromName: request.from.displayName } : {}),
+        },
+        ringTimeoutMs: request.ringTimeoutMs ?? this.#options.answerTimeoutMs,
+        dialingIntervalMs: this.#options.dialingIntervalMs,
+      },
+    );
+    this.#sessions.set(key, leg);
+    try {
+      const offer = await request.media.createOffer({ kinds });
+      await leg.start(offer, this.#options.gatheringTimeoutMs);
+    } catch (error) {
+      await leg.hangup('error');
+      throw error;
+    }
+    logger.info({ to: request.to, from: identity.uri }, 'calling ConnectyCube user(s)');
+    return leg;
+  }
+
+  /** Mirrored mode: the identity of the SIP caller, else the fallback; gateway mode: the gateway user. */
+  #callerIdentity(fromUri: string): Identity {
+    const mirrored = this.#identities.find(
+      (identity) => identity.sip && sipUriMatches(identity.sip, fromUri),
+    );
+    const identity = mirrored ?? this.#identities.find((i) => i.sip === undefined);
+    if (!identity) throw new IdentityNotFoundError(`no ConnectyCube identity for ${fromUri}`);
+    return identity;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    await Promise.all([...this.#sessions.values()].map((session) => session.close().catch(() => undefined)));
+    this.#sessions.clear();
+    for (const subscription of this.#subscriptions.splice(0)) subscription.unsubscribe();
+    await Promise.all(this.#identities.map((identity) => identity.close()));
+    this.#incoming.complete();
+  }
+}
