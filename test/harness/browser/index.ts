@@ -1,0 +1,4 @@
+// Browser harness for end-to-end tests: headless Chromium with fake media, pages running the real ConnectyCube SDK.
+export { chromiumArgs, chromiumExecutable, launchChromium, type ChromiumOptions } from './chromium.ts';
+export { SdkPage, type SdkEvent, type SdkPageOptions, type SdkTarget } from './sdkPage.ts';
+export { writeToneWav } from './toneWav.ts';
