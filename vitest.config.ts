@@ -16,6 +16,9 @@ export default defineConfig({
   resolve: { conditions: ['@cubebridge/source'] },
   ssr: { resolve: { conditions: ['@cubebridge/source'] } },
   test: {
+    // Workers resolve workspace packages to their TypeScript sources, as `pnpm start` does, so plugins and
+    // adapters loaded by package name (createRequire + import) need no build first.
+    execArgv: ['--conditions=@cubebridge/source'],
     // CI asks for a machine-readable report beside the usual output (.ci/run prints `N passed, N failed` from it).
     reporters: process.env.CUBEBRIDGE_TEST_REPORT
       ? ['default', ['json', { outputFile: process.env.CUBEBRIDGE_TEST_REPORT }]]

@@ -101,10 +101,26 @@ export function validateConfig(
   if (!result.success) {
     throw new ConfigError(
       source,
-      result.error.issues.map((issue) => describeIssue(issue, input, environmentSources)),
+      result.error.issues
+        .flatMap((issue) => specificIssues(issue, []))
+        .map((issue) => describeIssue(issue, input, environmentSources)),
     );
   }
   return normaliseAccounts(result.data, source);
+}
+
+/**
+ * A section that may be an adapter object or an options section fails as a union ("Invalid input"); report
+ * what is wrong inside the options section instead, with full paths.
+ */
+function specificIssues(issue: z.core.$ZodIssue, prefix: PropertyKey[]): z.core.$ZodIssue[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code !== 'invalid_union' || issue.message !== 'Invalid input' || issue.errors.length === 0) {
+    return [{ ...issue, path }];
+  }
+  const branch =
+    issue.errors.find((errors) => errors.some((inner) => inner.code !== 'custom')) ?? issue.errors[0]!;
+  return branch.flatMap((inner) => specificIssues(inner, path));
 }
 
 function describeIssue(
@@ -116,12 +132,17 @@ function describeIssue(
   const path = keys.join('.');
   const variable = environmentSources.get(path);
   const found = valueAt(input, keys);
-  const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+  const unknownKeys =
+    issue.code === 'unrecognized_keys' ? `; allowed here: ${allowedKeys(keys).join(', ')}` : '';
   return {
     path: variable ? `${path} (from ${variable})` : path,
     message: issue.message + unknownKeys,
     found: keys.some(isSecretKey) && found !== undefined ? redacted : describeValue(found),
   };
+}
+
+function allowedKeys(path: readonly string[]): string[] {
+  return path.length === 0 ? Object.keys(gatewayConfigSchema.shape) : [];
 }
 
 function valueAt(input: unknown, keys: readonly string[]): unknown {

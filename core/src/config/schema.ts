@@ -84,9 +84,7 @@ const connectyCubeSection = z.looseObject({
     .optional(),
 });
 
-const sipUri = z
-  .string()
-  .regex(/^(sips?|tel):[^\s]+$/, { error: 'mapping keys are SIP URIs, like sip:joao@empresa.com' });
+const sipUriPattern = /^(sips?|tel):[^\s]+$/;
 
 const pluginEntry = z.union(
   [
@@ -101,7 +99,7 @@ const pluginEntry = z.union(
   },
 );
 
-export const gatewayConfigSchema = z.object({
+export const gatewayConfigSchema = z.strictObject({
   name: z.string().min(1).default('cubebridge'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   logFormat: z.enum(['json', 'pretty', 'auto']).default('auto'),
@@ -138,7 +136,21 @@ export const gatewayConfigSchema = z.object({
     .prefault({}),
   /** SIP identity → ConnectyCube user id, as in the seed (`"sip:joao@empresa.com": "12345"`). */
   mappings: z
-    .record(sipUri, z.union([z.string().min(1), z.number().int().positive()]).transform(String))
+    .record(
+      z.string(),
+      z
+        .union([z.string().min(1, 'must be a ConnectyCube user id'), z.number().int().positive()])
+        .transform(String),
+    )
+    .superRefine((mappings, context) => {
+      for (const key of Object.keys(mappings).filter((key) => !sipUriPattern.test(key))) {
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `key '${key}' is not a SIP URI: write it like sip:joao@empresa.com`,
+        });
+      }
+    })
     .default({}),
   plugins: z.array(pluginEntry).default([]),
 });

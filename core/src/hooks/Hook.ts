@@ -60,8 +60,9 @@ export class Hook<I, O> {
       try {
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            controller.abort();
+            // Reject before aborting: a handler that settles on abort must not win the race.
             reject(new Error(`no answer within ${this.#timeoutMs} ms`));
+            controller.abort();
           }, this.#timeoutMs);
         });
         const decision = await Promise.race([Promise.resolve(handler(input, controller.signal)), timeout]);
