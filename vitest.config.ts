@@ -10,7 +10,7 @@ const packageDirs = [
   ...['adapters', 'plugins', 'examples'].flatMap((group) =>
     existsSync(group) ? readdirSync(group).map((name) => join(group, name)) : [],
   ),
-].filter((dir) => existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'test')));
+].filter((dir) => existsSync(join(dir, 'package.json')) && (dir === 'test' || existsSync(join(dir, 'test'))));
 
 export default defineConfig({
   resolve: { conditions: ['@cubebridge/source'] },
