@@ -38,7 +38,6 @@ export abstract class ConnectyCubeLeg implements PlatformLeg {
   readonly id: string;
   readonly platformSessionId: string;
   readonly local: Party;
-  readonly remote: Party;
   readonly events$: Observable<LegEvent>;
   protected readonly identity: Identity;
   protected readonly media: WebRtcMediaEndpoint;
@@ -48,6 +47,8 @@ export abstract class ConnectyCubeLeg implements PlatformLeg {
   protected state: LegState = 'ringing';
   /** The app user at the other end once the call is established (for an outbound hunt, the winner). */
   protected peer: number | undefined;
+  /** Who is at the other end; an outbound hunt narrows it to the user who answered. */
+  protected remoteParty: Party;
   // Replayed: the core may subscribe after the first events (ringing) were emitted.
   readonly #events = new ReplaySubject<LegEvent>();
   readonly #release: () => void;
@@ -67,7 +68,7 @@ export abstract class ConnectyCubeLeg implements PlatformLeg {
     this.callType = context.callType;
     this.callerID = context.callerID;
     this.local = context.local;
-    this.remote = context.remote;
+    this.remoteParty = context.remote;
     this.logger = context.logger;
     this.#release = context.release;
     this.events$ = this.#events.asObservable();
@@ -78,6 +79,10 @@ export abstract class ConnectyCubeLeg implements PlatformLeg {
 
   get closed(): boolean {
     return this.state === 'ended';
+  }
+
+  get remote(): Party {
+    return this.remoteParty;
   }
 
   /** A signal for this session from `from`, dispatched by the platform. */

@@ -10,7 +10,7 @@ import type {
   PlatformLeg,
 } from '@cubebridge/core';
 import { type Observable, Subject, type Subscription } from 'rxjs';
-import { parseUserId, sipUriMatches } from './addresses.ts';
+import { parseUserId, platformUri, sipUriMatches } from './addresses.ts';
 import type { ConnectyCubeLeg } from './ConnectyCubeLeg.ts';
 import type { ConnectyCubeOptions, ResolvedOptions, UserCredentials } from './ConnectyCubeOptions.ts';
 import { resolveOptions } from './ConnectyCubeOptions.ts';
@@ -179,7 +179,8 @@ export class ConnectyCubePlatform implements Platform {
         callType: kinds.video ? 1 : 2,
         callerID: identity.userId,
         local,
-        remote: { uri: request.to.length === 1 ? (request.to[0] as string) : request.to.join(',') },
+        // Until someone answers, the remote is every callee (comma-separated); then the one who answered.
+        remote: { uri: callees.map(platformUri).join(',') },
         logger,
         release: () => this.#sessions.delete(key),
       },

@@ -1,6 +1,7 @@
 // A call from the gateway to one or several app users: `call` to each (re-sent while ringing), the first
 // `accept` wins and the others are told `hangUp`; all refusing, the ring timer, or our hang-up end it.
 import type { EndReason } from '@cubebridge/core';
+import { platformUri } from './addresses.ts';
 import { ConnectyCubeLeg, type LegContext } from './ConnectyCubeLeg.ts';
 import { InvalidStateError } from './errors.ts';
 import { reasonOfReject, refusalUserInfo } from './rejectInfo.ts';
@@ -87,6 +88,7 @@ export class OutboundLeg extends ConnectyCubeLeg {
   async #answered(from: number, sdp: string): Promise<void> {
     this.state = 'active';
     this.peer = from;
+    this.remoteParty = { uri: platformUri(from) };
     this.#ringing.delete(from);
     this.#stopTimers();
     for (const other of this.#ringing) void this.#stop(other, 'answered-elsewhere');

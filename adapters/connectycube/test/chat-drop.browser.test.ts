@@ -1,0 +1,137 @@
+// Chat drops during calls: the adapter's chat runs through a proxy the test cuts. Calls in progress survive,
+// the SDK reconnects, signals written meanwhile go out afterwards, and a refusal with chat down goes by REST.
+import type { GatewayEvent, IncomingPlatformCall } from '@cubebridge/core';
+import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
+import type { Browser } from 'playwright-core';
+import { firstValueFrom } from 'rxjs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, SdkPage } from '../../../test/harness/browser/index.ts';
+import { type RecordingContext, recordingContext } from '../../../test/harness/platform/adapterContext.ts';
+import { TcpDropProxy } from '../../../test/harness/platform/TcpDropProxy.ts';
+import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
+import { type ConnectyCubePlatform, connectycube } from '../src/index.ts';
+import { legEvent } from './legEvents.ts';
+
+let sandbox: Sandbox;
+let browser: Browser;
+let proxy: TcpDropProxy;
+let gateway: ConnectyCubePlatform;
+let context: RecordingContext;
+let gatewayId: number;
+const cleanups: Array<() => Promise<unknown>> = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ janus: 'off' });
+  browser = await launchChromium();
+  const chatUrl = new URL(sandbox.chatEndpoint);
+  proxy = await TcpDropProxy.start(Number(chatUrl.port));
+  chatUrl.port = String(proxy.port);
+  context = recordingContext();
+  const { appId, authKey } = sandbox.credentials;
+  gateway = connectycube({
+    appId,
+    authKey,
+    endpoints: { apiUrl: sandbox.apiEndpoint, chat: '127.0.0.1', chatUrl: chatUrl.toString() },
+    identities: { mode: 'gateway', user: { login: 'carol', password: 'carol-password' } },
+    dialingIntervalMs: 1000,
+    reconnectDelayMs: 300,
+  }) as ConnectyCubePlatform;
+  await gateway.start(context);
+  gatewayId = gateway.identities[0]?.userId as number;
+});
+
+afterEach(async () => {
+  proxy.restore();
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+afterAll(async () => {
+  await gateway?.stop();
+  await proxy?.close();
+  await browser?.close();
+  await sandbox?.close();
+});
+
+async function appUser(): Promise<SdkPage> {
+  const page = await SdkPage.open(browser, sandbox);
+  cleanups.push(() => page.close());
+  await page.login('alice', 'alice-password');
+  return page;
+}
+
+function testPeer(): WeriftTestPeer {
+  const peer = new WeriftTestPeer();
+  cleanups.push(() => peer.close());
+  return peer;
+}
+
+/** Resolves with the first platform event of `type` published after index `from` of the recorded events. */
+async function platformEvent(
+  type: GatewayEvent['type'],
+  from: number,
+  timeoutMs = 20_000,
+): Promise<GatewayEvent> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const event = context.events.slice(from).find((e) => e.type === type);
+    if (event) return event;
+    if (Date.now() > deadline) throw new Error(`no ${type} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function answeredCall(alice: SdkPage, peer: WeriftTestPeer) {
+  const incoming = firstValueFrom(gateway.incoming$);
+  await alice.call(gatewayId, 'audio');
+  const call: IncomingPlatformCall = await incoming;
+  const leg = await call.accept(peer);
+  cleanups.push(() => leg.hangup('normal'));
+  await leg.answer();
+  await peer.waitForState('connected');
+  return leg;
+}
+
+describe('chat connection dropped mid-call', () => {
+  it('the call continues, chat reconnects, and the app’s hang-up afterwards still ends the leg', async () => {
+    const alice = await appUser();
+    const peer = testPeer();
+    const leg = await answeredCall(alice, peer);
+    const mark = context.events.length;
+    proxy.drop();
+    await platformEvent('platform.disconnected', mark);
+    await platformEvent('platform.reconnecting', mark);
+    const connected = await platformEvent('platform.connected', mark);
+    expect(connected).toMatchObject({ identity: `connectycube:${gatewayId}` });
+    expect(leg.closed).toBe(false);
+    expect(peer.connectionState).toBe('connected');
+    const ended = legEvent(leg, 'ended');
+    await alice.hangUp();
+    expect(await ended).toMatchObject({ reason: 'normal', by: 'remote' });
+  });
+
+  it('a hang-up while chat is down reaches the app once chat is back', async () => {
+    const alice = await appUser();
+    const leg = await answeredCall(alice, testPeer());
+    const mark = context.events.length;
+    proxy.drop({ stayDown: true });
+    await platformEvent('platform.disconnected', mark);
+    await leg.hangup('normal');
+    expect(leg.closed).toBe(true);
+    proxy.restore();
+    await platformEvent('platform.connected', mark);
+    await alice.waitForEvent('stop', gatewayId);
+  });
+
+  it('a call refused while chat is down is rejected through POST /calls/reject', async () => {
+    const alice = await appUser();
+    const incoming = firstValueFrom(gateway.incoming$);
+    await alice.call(gatewayId, 'audio');
+    const call = await incoming;
+    const mark = context.events.length;
+    proxy.drop({ stayDown: true });
+    await platformEvent('platform.disconnected', mark);
+    await call.reject('busy');
+    const reject = await alice.waitForEvent('reject', gatewayId);
+    expect(reject.userInfo).toMatchObject({ busy: 'true' });
+  });
+});
