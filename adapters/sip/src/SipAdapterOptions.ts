@@ -1,0 +1,64 @@
+// What a user configures: accounts (registration role), an optional trunk (listen role), limits and timers.
+import type { MessageLimits } from './transport/MessageGuard.ts';
+import type { RetransmitTimers } from './transport/Retransmitter.ts';
+
+export type SipTransportOptions =
+  /** SIP over UDP from a local socket; `bindPort` 0 picks a free port. */
+  | {
+      readonly kind: 'udp';
+      readonly bindHost?: string;
+      readonly bindPort?: number;
+      readonly advertisedHost?: string;
+    }
+  /** SIP over WebSocket (sip.js's own transport with Node's WebSocket): `ws://` or `wss://`. */
+  | { readonly kind: 'ws'; readonly server: string };
+
+export interface SipAccountOptions {
+  /** Name used in events and `call({ account })`; defaults to the AoR's user. */
+  readonly name?: string;
+  /** Address of record, e.g. `sip:1001@pbx.example.com`. */
+  readonly aor: string;
+  readonly transport: SipTransportOptions;
+  /** Digest user name; defaults to the AoR's user. */
+  readonly username?: string;
+  /** Digest password (never logged). */
+  readonly password?: string;
+  /** Digest HA1 = MD5(username:realm:password), instead of the password. */
+  readonly ha1?: string;
+  /** Registrar URI; defaults to the AoR's domain. For UDP it is also the outbound proxy unless `proxy` is set. */
+  readonly registrar?: string;
+  /** Outbound proxy (UDP), e.g. `sip:127.0.0.1:5060`: out-of-dialog requests get it as a loose Route. */
+  readonly proxy?: string;
+  /** Register at all (default true); false makes a call-only account. */
+  readonly register?: boolean;
+  /** Requested registration lifetime, seconds (default 600). */
+  readonly expiresSec?: number;
+  /** Back-off while registering fails: first delay and ceiling (default 1 s and 60 s). */
+  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
+}
+
+export interface SipTrunkOptions {
+  /** Name used in `incoming$` (`via.name`) and `call({ account })`; default `trunk`. */
+  readonly name?: string;
+  /** Where to listen (UDP). */
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly advertisedHost?: string;
+  /** Sources allowed to send requests, as CIDRs (`10.0.0.0/8`, `127.0.0.1/32`, `::1/128`). Empty or unset: anyone. */
+  readonly allowFrom?: readonly string[];
+  /** What a disallowed source gets: `reject` (403, default) or `drop` (silence). */
+  readonly disallowed?: 'reject' | 'drop';
+  /** User part of our Contact; default `cubebridge`. */
+  readonly user?: string;
+}
+
+export interface SipAdapterOptions {
+  readonly accounts?: readonly SipAccountOptions[];
+  readonly trunk?: SipTrunkOptions;
+  /** Size limits for incoming messages (UDP). */
+  readonly limits?: Partial<MessageLimits>;
+  /** RFC 3261 T1/T2 for UDP retransmissions (default 500 ms / 4 s). */
+  readonly timers?: Partial<RetransmitTimers>;
+  /** Unanswered inbound calls get 480 after this many seconds (default 60). */
+  readonly noAnswerTimeoutSec?: number;
+  readonly userAgentString?: string;
+}

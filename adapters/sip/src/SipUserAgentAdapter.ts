@@ -1,0 +1,149 @@
+// The SipAdapter port on sip.js: accounts and an optional trunk, each a sip.js UserAgent; INVITEs in
+// become `incoming$`, `call()` sends INVITEs out, both as SipCallLegs whose SDP comes from the media relay.
+import { randomUUID } from 'node:crypto';
+import type {
+  AdapterContext,
+  IncomingSipCall,
+  Logger,
+  OutgoingSipCallRequest,
+  SipAdapter,
+  SipLeg,
+} from '@cubebridge/core';
+import { type Observable, Subject } from 'rxjs';
+import { Inviter, type UserAgent } from 'sip.js';
+import { IncomingCall } from './call/IncomingCall.ts';
+import { MediaBindings } from './call/MediaEndpointSdh.ts';
+import { SipCallLeg } from './call/SipCallLeg.ts';
+import { SipCallError, SipOptionsError } from './errors.ts';
+import { SipAccount } from './roles/SipAccount.ts';
+import { SipTrunk } from './roles/SipTrunk.ts';
+import { sipUri } from './roles/userAgentOptions.ts';
+import type { SipAdapterOptions } from './SipAdapterOptions.ts';
+import { defaultMessageLimits } from './transport/MessageGuard.ts';
+
+export class SipUserAgentAdapter implements SipAdapter {
+  readonly name = 'sip';
+  readonly incoming$: Observable<IncomingSipCall>;
+  readonly #incoming = new Subject<IncomingSipCall>();
+  readonly #options: SipAdapterOptions;
+  readonly #bindings = new MediaBindings();
+  readonly #legs = new Set<SipCallLeg>();
+  #accounts: SipAccount[] = [];
+  #trunk: SipTrunk | undefined;
+  #logger: Logger | undefined;
+  #state: 'new' | 'started' | 'stopped' = 'new';
+
+  constructor(options: SipAdapterOptions) {
+    if (!options.accounts?.length && !options.trunk) {
+      throw new SipOptionsError('sip: give at least one of `accounts` or `trunk`');
+    }
+    this.#options = options;
+    this.incoming$ = this.#incoming.asObservable();
+  }
+
+  /** The trunk's bound UDP address once started (useful when it listens on port 0). */
+  get trunkAddress(): { address: string; port: number } | undefined {
+    const transport = this.#trunk?.userAgent.transport as
+      | { localAddress?: { address: string; port: number } }
+      | undefined;
+    return transport?.localAddress;
+  }
+
+  async start(context: AdapterContext): Promise<void> {
+    if (this.#state !== 'new') throw new SipCallError(`cannot start: the adapter is ${this.#state}`);
+    this.#state = 'started';
+    const logger = context.logger.child({ component: 'sip' });
+    this.#logger = logger;
+    const role = {
+      context,
+      logger,
+      bindings: this.#bindings,
+      udp: {
+        limits: { ...defaultMessageLimits, ...this.#options.limits },
+        timers: { t1Ms: 500, t2Ms: 4000, ...this.#options.timers },
+      },
+      noAnswerTimeoutSec: this.#options.noAnswerTimeoutSec ?? 60,
+      userAgentString: this.#options.userAgentString ?? 'CubeBridge',
+      onInvite: (invitation: import('sip.js').Invitation, via: IncomingSipCall['via']) => {
+        this.#incoming.next(
+          new IncomingCall(
+            invitation,
+            via,
+            this.#bindings,
+            logger.child({ sipCallId: invitation.request.callId }),
+            (leg) => this.#track(leg),
+          ),
+        );
+      },
+    };
+    this.#accounts = (this.#options.accounts ?? []).map((account) => new SipAccount(account, role));
+    this.#trunk = this.#options.trunk ? new SipTrunk(this.#options.trunk, role) : undefined;
+    context.signal.addEventListener('abort', () => void this.stop(), { once: true });
+    await this.#trunk?.start();
+    await Promise.all(this.#accounts.map((account) => account.start()));
+  }
+
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    await Promise.all([...this.#legs].map((leg) => leg.hangup('shutdown')));
+    await Promise.all(this.#accounts.map((account) => account.stop()));
+    await this.#trunk?.stop();
+    this.#incoming.complete();
+  }
+
+  async call(request: OutgoingSipCallRequest): Promise<SipLeg> {
+    if (this.#state !== 'started') throw new SipCallError(`cannot call: the adapter is ${this.#state}`);
+    const userAgent = this.#userAgentFor(request.account);
+    const target = sipUri(request.to);
+    const extraHeaders = Object.entries(request.headers ?? {}).map(([name, value]) => `${name}: ${value}`);
+    const inviter = new Inviter(userAgent, target, {
+      extraHeaders,
+      ...(request.from
+        ? { params: { fromUri: sipUri(request.from.uri), fromDisplayName: request.from.displayName } }
+        : {}),
+    });
+    const leg = new SipCallLeg({
+      id: randomUUID(),
+      session: inviter,
+      local: request.from ?? { uri: userAgent.configuration.uri.toString() },
+      remote: { uri: request.to },
+      logger: (this.#logger as Logger).child({ callId: request.callId, sipCallId: inviter.request.callId }),
+    });
+    this.#bindings.bind(inviter, { endpoint: request.media, onRemoteOffer: (held) => leg.remoteOffer(held) });
+    this.#track(leg);
+    await inviter.invite({
+      requestDelegate: {
+        onProgress: (response) =>
+          leg.progress(response.message.statusCode ?? 0, response.message.body.length > 0),
+        onReject: (response) => leg.rejected(response.message.statusCode ?? 0),
+      },
+    });
+    return leg;
+  }
+
+  #track(leg: SipCallLeg): void {
+    this.#legs.add(leg);
+    leg.events$.subscribe({ complete: () => this.#legs.delete(leg) });
+  }
+
+  #userAgentFor(name: string | undefined): UserAgent {
+    if (name !== undefined) {
+      const match =
+        this.#accounts.find((account) => account.name === name) ??
+        (this.#trunk?.name === name ? this.#trunk : undefined);
+      if (!match) throw new SipCallError(`no SIP account or trunk named '${name}'`);
+      return match.userAgent;
+    }
+    const first = this.#accounts[0] ?? this.#trunk;
+    if (!first) throw new SipCallError('no SIP account or trunk to call through');
+    return first.userAgent;
+  }
+}
+
+/** The factory users put in their gateway config: `sip: sipAdapter({ accounts: [...] })`. */
+export function sipAdapter(
+  options: SipAdapterOptions,
+): SipAdapter & { readonly trunkAddress: SipUserAgentAdapter['trunkAddress'] } {
+  return new SipUserAgentAdapter(options);
+}

@@ -1,0 +1,116 @@
+// The sip.js SessionDescriptionHandler backed by the media relay's SIP endpoint: sip.js asks for and
+// hands over SDP, the endpoint does the media. No browser WebRTC is involved.
+import type { SipMediaEndpoint } from '@cubebridge/core';
+import type {
+  Session,
+  SessionDescriptionHandler,
+  SessionDescriptionHandlerFactory,
+  SessionDescriptionHandlerOptions,
+} from 'sip.js';
+
+export interface MediaBinding {
+  readonly endpoint: SipMediaEndpoint;
+  /** The INVITE's offer, already given to the endpoint when the call was accepted. */
+  readonly appliedOffer?: string | undefined;
+  /** A remote offer arrived (INVITE, re-INVITE, UPDATE): `held` is true when it puts us on hold. */
+  onRemoteOffer(held: boolean): void;
+}
+
+export interface MediaDescriptionOptions extends SessionDescriptionHandlerOptions {
+  /** Make a hold offer (`sendonly`). */
+  readonly hold?: boolean;
+}
+
+export class MediaEndpointSdh implements SessionDescriptionHandler {
+  readonly #binding: MediaBinding;
+  /** Our offer is out; the next remote description is its answer. */
+  #awaitingAnswer = false;
+  /** A remote offer is in; the next local description is our answer. */
+  #haveRemoteOffer = false;
+  #closed = false;
+  #appliedOffer: string | undefined;
+
+  constructor(binding: MediaBinding) {
+    this.#binding = binding;
+    this.#appliedOffer = binding.appliedOffer;
+  }
+
+  async getDescription(options?: MediaDescriptionOptions): Promise<{ body: string; contentType: string }> {
+    this.#assertOpen();
+    if (this.#haveRemoteOffer) {
+      this.#haveRemoteOffer = false;
+      return { body: toCrlf(await this.#binding.endpoint.createAnswer()), contentType: 'application/sdp' };
+    }
+    const offer = await this.#binding.endpoint.createOffer(options?.hold ? { hold: true } : {});
+    this.#awaitingAnswer = true;
+    return { body: toCrlf(offer), contentType: 'application/sdp' };
+  }
+
+  hasDescription(contentType: string): boolean {
+    return contentType.toLowerCase().startsWith('application/sdp');
+  }
+
+  async setDescription(sdp: string): Promise<void> {
+    this.#assertOpen();
+    if (this.#awaitingAnswer) {
+      this.#awaitingAnswer = false;
+      await this.#binding.endpoint.setRemoteAnswer(sdp);
+      return;
+    }
+    if (sdp === this.#appliedOffer) this.#appliedOffer = undefined;
+    else await this.#binding.endpoint.setRemoteOffer(sdp);
+    this.#haveRemoteOffer = true;
+    this.#binding.onRemoteOffer(offerHolds(sdp));
+  }
+
+  /** Glare (491) or a failed offer: forget the half-done exchange; the endpoint keeps its last agreed state. */
+  async rollbackDescription(): Promise<void> {
+    this.#awaitingAnswer = false;
+    this.#haveRemoteOffer = false;
+  }
+
+  sendDtmf(): boolean {
+    // DTMF goes out as SIP INFO from the leg (RFC 4733 belongs to the media session).
+    return false;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('session description handler is closed');
+  }
+}
+
+/** True when an offer asks us to stop sending: sendonly/inactive (RFC 3264 §8.4) or c=0.0.0.0 (RFC 2543). */
+export function offerHolds(sdp: string): boolean {
+  const audio = sdp.split(/\r?\n(?=m=)/).find((section) => section.startsWith('m=audio')) ?? '';
+  const session = sdp.split(/\r?\n(?=m=)/)[0] ?? '';
+  const direction = (section: string) => /^a=(sendonly|recvonly|inactive|sendrecv)\s*$/m.exec(section)?.[1];
+  const effective = direction(audio) ?? direction(session) ?? 'sendrecv';
+  const zeroAddress =
+    /^c=IN IP4 0\.0\.0\.0\s*$/m.test(audio) ||
+    (!/^c=/m.test(audio) && /^c=IN IP4 0\.0\.0\.0\s*$/m.test(session));
+  return effective === 'sendonly' || effective === 'inactive' || zeroAddress;
+}
+
+function toCrlf(sdp: string): string {
+  const crlf = sdp.replace(/\r?\n/g, '\r\n');
+  return crlf.endsWith('\r\n') ? crlf : `${crlf}\r\n`;
+}
+
+/** Sessions get their binding before sip.js asks for a handler (lazily, once per session). */
+export class MediaBindings {
+  readonly #bindings = new WeakMap<Session, MediaBinding>();
+
+  bind(session: Session, binding: MediaBinding): void {
+    this.#bindings.set(session, binding);
+  }
+
+  readonly factory: SessionDescriptionHandlerFactory = (session: Session) => {
+    const binding = this.#bindings.get(session);
+    if (!binding) throw new Error('no media endpoint bound to this session');
+    return new MediaEndpointSdh(binding);
+  };
+}

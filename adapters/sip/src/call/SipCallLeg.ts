@@ -1,0 +1,234 @@
+// One SIP call leg (an inbound Invitation or an outbound Inviter) seen through the core's CallLeg port:
+// ring/answer/hangup/hold/resume/DTMF/transfer in, LegEvents out.
+import type { EndReason, LegEvent, Logger, Party, SipLeg } from '@cubebridge/core';
+import { type Observable, ReplaySubject } from 'rxjs';
+import { type Info, Invitation, Inviter, type Referral, type Session, SessionState, UserAgent } from 'sip.js';
+import { SipCallError } from '../errors.ts';
+import { reasonForStatus, statusForReason } from './endReasons.ts';
+import { parseDtmfInfo } from './dtmfInfo.ts';
+import type { MediaDescriptionOptions } from './MediaEndpointSdh.ts';
+
+export interface SipCallLegOptions {
+  readonly id: string;
+  readonly session: Invitation | Inviter;
+  readonly local: Party;
+  readonly remote: Party;
+  readonly logger: Logger;
+}
+
+export class SipCallLeg implements SipLeg {
+  readonly id: string;
+  readonly side = 'sip';
+  readonly direction: 'inbound' | 'outbound';
+  readonly local: Party;
+  readonly remote: Party;
+  readonly sipCallId: string;
+  readonly events$: Observable<LegEvent>;
+  readonly #events = new ReplaySubject<LegEvent>(16);
+  readonly #session: Invitation | Inviter;
+  readonly #logger: Logger;
+  #answered = false;
+  #ended = false;
+  #heldByRemote = false;
+  #pendingEnd: Extract<LegEvent, { type: 'ended' }> | undefined;
+
+  constructor(options: SipCallLegOptions) {
+    this.id = options.id;
+    this.#session = options.session;
+    this.#logger = options.logger;
+    this.local = options.local;
+    this.remote = options.remote;
+    this.direction = options.session instanceof Invitation ? 'inbound' : 'outbound';
+    this.sipCallId =
+      options.session instanceof Invitation ? options.session.request.callId : options.session.request.callId;
+    this.events$ = this.#events.asObservable();
+    options.session.stateChange.addListener((state) => this.#onState(state));
+    const previous = options.session.delegate;
+    options.session.delegate = {
+      onBye: () => {
+        this.#pendingEnd = { type: 'ended', reason: 'normal', detail: 'BYE', by: 'remote' };
+      },
+      onCancel: (cancel) => {
+        previous?.onCancel?.(cancel);
+        this.#pendingEnd = { type: 'ended', reason: 'cancelled', detail: 'CANCEL', by: 'remote' };
+      },
+      onInfo: (info) => this.#onInfo(info),
+      onRefer: (referral) => this.#onRefer(referral),
+    };
+  }
+
+  get closed(): boolean {
+    return this.#ended;
+  }
+
+  get session(): Session {
+    return this.#session;
+  }
+
+  /** Called by the adapter's SDH binding when a remote offer arrives. */
+  remoteOffer(held: boolean): void {
+    if (!this.#answered || held === this.#heldByRemote) return;
+    this.#heldByRemote = held;
+    this.#emit(held ? { type: 'held', by: 'remote' } : { type: 'resumed', by: 'remote' });
+  }
+
+  /** Outbound: what the INVITE's responses tell us before the session is established. */
+  progress(status: number, hasBody: boolean): void {
+    if (status === 180 || status === 183) this.#emit({ type: 'ringing' });
+    if (status === 183 && hasBody) this.#logger.debug('183 with SDP ignored: early media is not negotiated');
+  }
+
+  /** Outbound: the INVITE got a final error response. */
+  rejected(status: number): void {
+    this.#pendingEnd = {
+      type: 'ended',
+      reason: reasonForStatus(status),
+      detail: String(status),
+      by: 'remote',
+    };
+  }
+
+  async ring(): Promise<void> {
+    const invitation = this.#inbound('ring');
+    if (invitation.state === SessionState.Initial) await invitation.progress({ statusCode: 180 });
+  }
+
+  async answer(): Promise<void> {
+    const invitation = this.#inbound('answer');
+    if (invitation.state === SessionState.Established) return;
+    await invitation.accept();
+  }
+
+  async hangup(reason: EndReason): Promise<void> {
+    if (this.#ended) return;
+    const session = this.#session;
+    this.#pendingEnd = { type: 'ended', reason, by: 'local' };
+    try {
+      if (session.state === SessionState.Established) await session.bye();
+      else if (session instanceof Invitation && session.state === SessionState.Initial) {
+        const statusCode = statusForReason(reason);
+        this.#pendingEnd = { type: 'ended', reason, detail: String(statusCode), by: 'local' };
+        await session.reject({ statusCode: statusCode >= 300 ? statusCode : 480 });
+      } else if (session instanceof Inviter && session.state === SessionState.Establishing)
+        await session.cancel();
+      else if (session.state === SessionState.Terminated) this.#finish();
+    } catch (error) {
+      this.#logger.warn({ err: error, leg: this.id }, 'hangup failed; ending the leg anyway');
+      this.#finish();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.hangup('normal');
+  }
+
+  async hold(): Promise<void> {
+    await this.#reInvite({ hold: true });
+    this.#emit({ type: 'held', by: 'local' });
+  }
+
+  async resume(): Promise<void> {
+    await this.#reInvite({ hold: false });
+    this.#emit({ type: 'resumed', by: 'local' });
+  }
+
+  async sendDtmf(digits: string, options?: { durationMs?: number }): Promise<void> {
+    this.#established('send DTMF');
+    for (const digit of digits) {
+      if (!/^[0-9A-D*#]$/i.test(digit)) throw new SipCallError(`'${digit}' is not a DTMF digit`);
+      await this.#session.info({
+        requestOptions: {
+          body: {
+            contentDisposition: 'render',
+            contentType: 'application/dtmf-relay',
+            content: `Signal=${digit}\r\nDuration=${options?.durationMs ?? 160}\r\n`,
+          },
+        },
+      });
+    }
+  }
+
+  async transfer(target: string): Promise<void> {
+    this.#established('transfer');
+    const uri = UserAgent.makeURI(target);
+    if (!uri) throw new SipCallError(`'${target}' is not a SIP URI`);
+    await new Promise<void>((resolve, reject) => {
+      this.#session
+        .refer(uri, {
+          requestDelegate: {
+            onAccept: () => resolve(),
+            onReject: (response) =>
+              reject(new SipCallError(`REFER refused with ${response.message.statusCode}`)),
+          },
+        })
+        .catch(reject);
+    });
+  }
+
+  async #reInvite(options: MediaDescriptionOptions): Promise<void> {
+    this.#established(options.hold ? 'hold' : 'resume');
+    await new Promise<void>((resolve, reject) => {
+      this.#session
+        .invite({
+          sessionDescriptionHandlerOptions: options,
+          requestDelegate: {
+            onAccept: () => resolve(),
+            onReject: (response) =>
+              reject(new SipCallError(`re-INVITE refused with ${response.message.statusCode}`)),
+          },
+        })
+        .catch(reject);
+    });
+  }
+
+  #onState(state: SessionState): void {
+    if (state === SessionState.Established && !this.#answered) {
+      this.#answered = true;
+      this.#emit({ type: 'answered' });
+    }
+    if (state === SessionState.Terminated) this.#finish();
+  }
+
+  #finish(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#emit(
+      this.#pendingEnd ?? { type: 'ended', reason: this.#answered ? 'normal' : 'error', by: 'remote' },
+    );
+    this.#events.complete();
+  }
+
+  #onInfo(info: Info): void {
+    const request = info.request;
+    const digit = parseDtmfInfo(request.getHeader('content-type') ?? '', request.body);
+    if (!digit) {
+      info.reject({ statusCode: 415 }).catch(() => undefined);
+      return;
+    }
+    info.accept().catch(() => undefined);
+    this.#emit({ type: 'dtmf', digit: digit.digit, durationMs: digit.durationMs, via: 'sip-info' });
+  }
+
+  #onRefer(referral: Referral): void {
+    referral
+      .accept()
+      .then(() => this.#emit({ type: 'transfer-requested', target: referral.referTo.uri.toString() }))
+      .catch((error: unknown) => this.#logger.warn({ err: error, leg: this.id }, 'could not accept REFER'));
+  }
+
+  #inbound(action: string): Invitation {
+    if (!(this.#session instanceof Invitation)) throw new SipCallError(`cannot ${action} an outbound leg`);
+    if (this.#ended) throw new SipCallError(`cannot ${action}: the leg has ended`);
+    return this.#session;
+  }
+
+  #established(action: string): void {
+    if (this.#session.state !== SessionState.Established) {
+      throw new SipCallError(`cannot ${action}: the session is ${this.#session.state}`);
+    }
+  }
+
+  #emit(event: LegEvent): void {
+    if (!this.#ended || event.type === 'ended') this.#events.next(event);
+  }
+}

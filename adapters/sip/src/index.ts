@@ -1,0 +1,12 @@
+// @cubebridge/sip: the generic SIP adapter on sip.js (UDP and WebSocket transports, registration and trunk roles).
+export { sipAdapter, SipUserAgentAdapter } from './SipUserAgentAdapter.ts';
+export type {
+  SipAccountOptions,
+  SipAdapterOptions,
+  SipTransportOptions,
+  SipTrunkOptions,
+} from './SipAdapterOptions.ts';
+export type { MessageLimits } from './transport/MessageGuard.ts';
+export type { RetransmitTimers } from './transport/Retransmitter.ts';
+export { SipCallError, SipOptionsError } from './errors.ts';
+export { reasonForStatus, statusForReason } from './call/endReasons.ts';

@@ -1,0 +1,204 @@
+// The registration role: one sip.js UserAgent per account, registered with digest auth, refreshed
+// before expiry, and re-registered with back-off whenever the registrar or the connection is lost.
+import type { AdapterContext, Logger } from '@cubebridge/core';
+import {
+  type Invitation,
+  Registerer,
+  type RegistererOptions,
+  type Core,
+  type RegistererRegisterOptions,
+  RegistererState,
+  TransportState,
+  UserAgent,
+  UserAgentState,
+} from 'sip.js';
+import type { MediaBindings } from '../call/MediaEndpointSdh.ts';
+import type { SipAccountOptions } from '../SipAdapterOptions.ts';
+import type { UdpTransportOptions } from '../transport/UdpTransport.ts';
+import { sipUri, userAgentOptions } from './userAgentOptions.ts';
+
+export interface SipRoleContext {
+  readonly context: AdapterContext;
+  readonly logger: Logger;
+  readonly bindings: MediaBindings;
+  readonly udp: Partial<UdpTransportOptions>;
+  readonly noAnswerTimeoutSec: number;
+  readonly userAgentString: string | undefined;
+  readonly onInvite: (invitation: Invitation, role: { kind: 'account' | 'trunk'; name: string }) => void;
+}
+
+export class SipAccount {
+  readonly name: string;
+  readonly userAgent: UserAgent;
+  readonly #options: SipAccountOptions;
+  readonly #role: SipRoleContext;
+  readonly #logger: Logger;
+  readonly #registrarUri: string;
+  #registerer: Registerer | undefined;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #attempt = 0;
+  #stopping = false;
+
+  constructor(options: SipAccountOptions, role: SipRoleContext) {
+    const aor = sipUri(options.aor);
+    this.name = options.name ?? aor.user ?? aor.host;
+    this.#options = options;
+    this.#role = role;
+    this.#logger = role.logger.child({ account: this.name });
+    const registrar = options.registrar ?? `sip:${aor.host}${aor.port ? `:${aor.port}` : ''}`;
+    const proxy = options.proxy ?? registrar;
+    this.userAgent = new UserAgent(
+      userAgentOptions({
+        uri: options.aor,
+        contactUser: aor.user ?? 'cubebridge',
+        transport: options.transport,
+        udp: role.udp,
+        routeSet: options.transport.kind === 'udp' ? [`<${proxy};lr>`] : [],
+        auth: { username: options.username ?? aor.user ?? '', password: options.password, ha1: options.ha1 },
+        logger: this.#logger,
+        bindings: role.bindings,
+        noAnswerTimeoutSec: role.noAnswerTimeoutSec,
+        userAgentString: role.userAgentString,
+        onInvite: (invitation) => role.onInvite(invitation, { kind: 'account', name: this.name }),
+      }),
+    );
+    this.#registrarUri = registrar;
+  }
+
+  /** Starts the user agent and the registration loop; resolves once the first attempt is under way. */
+  async start(): Promise<void> {
+    this.userAgent.transport.stateChange.addListener((state) => {
+      if (state === TransportState.Disconnected && !this.#stopping)
+        this.#lost('connection to the server lost');
+    });
+    if (this.#options.register !== false) {
+      this.#registerer = new ObservedRegisterer(
+        this.userAgent,
+        { expires: this.#options.expiresSec ?? 600, registrar: sipUri(this.#registrarUri) },
+        {
+          accepted: (expiresSec) => this.#registered(expiresSec),
+          rejected: (reason) => this.#lost(reason),
+        },
+      );
+      this.#registerer.stateChange.addListener((state) => this.#onRegistererState(state));
+    }
+    await this.#connectAndRegister();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    clearTimeout(this.#retryTimer);
+    const registerer = this.#registerer;
+    if (registerer?.state === RegistererState.Registered && this.userAgent.isConnected()) {
+      // Un-REGISTER, but never let a dead registrar hold shutdown for a transaction timeout.
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          registerer.stateChange.addListener((state) => state !== RegistererState.Registered && resolve());
+          registerer.unregister().catch(() => resolve());
+        }),
+        new Promise<void>((resolve) => setTimeout(resolve, 2000).unref()),
+      ]);
+    }
+    await registerer?.dispose().catch(() => undefined);
+    await this.userAgent
+      .stop()
+      .catch((error: unknown) => this.#logger.warn({ err: error }, 'user agent stop failed'));
+  }
+
+  async #connectAndRegister(): Promise<void> {
+    if (this.#stopping) return;
+    try {
+      if (this.userAgent.state !== UserAgentState.Started) await this.userAgent.start();
+      else if (!this.userAgent.isConnected()) await this.userAgent.reconnect();
+    } catch (error) {
+      this.#lost(`cannot connect: ${(error as Error).message}`);
+      return;
+    }
+    const registerer = this.#registerer;
+    if (!registerer) return;
+    this.#emit({ type: 'registration.registering', account: this.name });
+    await registerer
+      .register()
+      .catch((error: unknown) => this.#lost(`cannot send REGISTER: ${(error as Error).message}`));
+  }
+
+  #onRegistererState(state: RegistererState): void {
+    if (state === RegistererState.Unregistered && this.#stopping) {
+      this.#emit({ type: 'registration.unregistered', account: this.name });
+    }
+  }
+
+  /** Every accepted REGISTER, first one and refreshes alike. */
+  #registered(expiresSec: number): void {
+    this.#attempt = 0;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#emit({ type: 'registration.registered', account: this.name, expiresSec });
+  }
+
+  /** Registration failed or the connection dropped: report it and try again after a growing delay. */
+  #lost(error: string): void {
+    if (this.#stopping || this.#retryTimer) return;
+    const initial = this.#options.retry?.initialMs ?? 1000;
+    const ceiling = this.#options.retry?.maxMs ?? 60_000;
+    const delay = Math.min(initial * 2 ** this.#attempt, ceiling);
+    this.#attempt++;
+    this.#emit({ type: 'registration.failed', account: this.name, error, retryInMs: delay });
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#connectAndRegister();
+    }, delay);
+  }
+
+  #emit(event: DistributiveOmit<Parameters<AdapterContext['emit']>[0], 'at'>): void {
+    this.#role.context.emit({ ...event, at: Date.now() } as Parameters<AdapterContext['emit']>[0]);
+  }
+}
+
+interface RegistrationObserver {
+  accepted(expiresSec: number): void;
+  rejected(reason: string): void;
+}
+
+/**
+ * sip.js refreshes by calling its own `register()` and changes no state when a refresh succeeds; wrapping
+ * `register()` lets us see every REGISTER outcome, refreshes included.
+ */
+class ObservedRegisterer extends Registerer {
+  readonly #observer: RegistrationObserver;
+  readonly #requestedExpires: number;
+
+  constructor(userAgent: UserAgent, options: RegistererOptions, observer: RegistrationObserver) {
+    super(userAgent, options);
+    this.#observer = observer;
+    this.#requestedExpires = options.expires ?? 600;
+  }
+
+  override register(options: RegistererRegisterOptions = {}): Promise<Core.OutgoingRegisterRequest> {
+    const delegate = options.requestDelegate;
+    return super.register({
+      ...options,
+      requestDelegate: {
+        ...delegate,
+        onAccept: (response) => {
+          this.#observer.accepted(grantedExpires(response.message) ?? this.#requestedExpires);
+          delegate?.onAccept?.(response);
+        },
+        onReject: (response) => {
+          this.#observer.rejected(`${response.message.statusCode} ${response.message.reasonPhrase}`);
+          delegate?.onReject?.(response);
+        },
+      },
+    });
+  }
+}
+
+/** The lifetime the registrar granted: our Contact's `expires`, else the Expires header. */
+function grantedExpires(message: Core.IncomingResponseMessage): number | undefined {
+  const fromContact = /;\s*expires=(\d+)/i.exec(message.getHeaders('contact').join(','))?.[1];
+  const value = Number(fromContact ?? message.getHeader('expires'));
+  return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

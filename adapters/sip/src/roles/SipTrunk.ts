@@ -1,0 +1,69 @@
+// The trunk role: listen on UDP and take INVITEs from allowed sources (CIDR allow-list); others get 403
+// or silence. Calls can also be placed through it, straight to the Request-URI.
+import { BlockList, isIPv6 } from 'node:net';
+import { UserAgent } from 'sip.js';
+import { SipOptionsError } from '../errors.ts';
+import type { SipTrunkOptions } from '../SipAdapterOptions.ts';
+import type { SipRoleContext } from './SipAccount.ts';
+import { userAgentOptions } from './userAgentOptions.ts';
+
+export class SipTrunk {
+  readonly name: string;
+  readonly userAgent: UserAgent;
+
+  constructor(options: SipTrunkOptions, role: SipRoleContext) {
+    this.name = options.name ?? 'trunk';
+    const user = options.user ?? 'cubebridge';
+    const host = options.advertisedHost ?? options.listen.host;
+    const allowFrom = options.allowFrom?.length ? blockListOf(options.allowFrom) : undefined;
+    this.userAgent = new UserAgent(
+      userAgentOptions({
+        uri: `sip:${user}@${isIPv6(host) ? `[${host}]` : host}`,
+        contactUser: user,
+        transport: {
+          kind: 'udp',
+          bindHost: options.listen.host,
+          bindPort: options.listen.port,
+          advertisedHost: host,
+        },
+        udp: {
+          ...role.udp,
+          acceptAnyRequestUser: user,
+          ...(allowFrom ? { allowFrom, disallowed: options.disallowed ?? 'reject' } : {}),
+        },
+        logger: role.logger.child({ trunk: this.name }),
+        bindings: role.bindings,
+        noAnswerTimeoutSec: role.noAnswerTimeoutSec,
+        userAgentString: role.userAgentString,
+        onInvite: (invitation) => role.onInvite(invitation, { kind: 'trunk', name: this.name }),
+      }),
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.userAgent.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.userAgent.stop();
+  }
+}
+
+/** `10.0.0.0/8`, `::1/128` or a bare address. */
+function blockListOf(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [address = '', prefixText] = cidr.split('/');
+    const family = isIPv6(address) ? 'ipv6' : 'ipv4';
+    const prefix = prefixText === undefined ? (family === 'ipv6' ? 128 : 32) : Number(prefixText);
+    if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 'ipv6' ? 128 : 32)) {
+      throw new SipOptionsError(`trunk.allowFrom: '${cidr}' is not a CIDR`);
+    }
+    try {
+      list.addSubnet(address, prefix, family);
+    } catch {
+      throw new SipOptionsError(`trunk.allowFrom: '${cidr}' is not a CIDR`);
+    }
+  }
+  return list;
+}

@@ -1,0 +1,78 @@
+// Builds sip.js UserAgent options for one role (account or trunk) over UDP or WebSocket, so both roles
+// share one place where transports, logging and the media SDH are wired.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@cubebridge/core';
+import { type Invitation, type LogLevel, type URI, UserAgent, type UserAgentOptions, Web } from 'sip.js';
+import { SipOptionsError } from '../errors.ts';
+import type { MediaBindings } from '../call/MediaEndpointSdh.ts';
+import type { SipTransportOptions } from '../SipAdapterOptions.ts';
+import { UdpTransport, type UdpTransportOptions } from '../transport/UdpTransport.ts';
+
+export interface UserAgentBase {
+  readonly uri: string;
+  readonly contactUser: string;
+  readonly transport: SipTransportOptions;
+  readonly udp?: Partial<UdpTransportOptions>;
+  readonly routeSet?: readonly string[];
+  readonly auth?: {
+    readonly username: string;
+    readonly password?: string | undefined;
+    readonly ha1?: string | undefined;
+  };
+  readonly logger: Logger;
+  readonly bindings: MediaBindings;
+  readonly noAnswerTimeoutSec: number;
+  readonly userAgentString: string | undefined;
+  readonly onInvite: (invitation: Invitation) => void;
+}
+
+export function userAgentOptions(base: UserAgentBase): UserAgentOptions {
+  // sip.js writes this placeholder into Via and Contact; the UDP transport swaps in the real address.
+  const viaHost = `cb${randomBytes(6).toString('hex')}.invalid`;
+  const transport =
+    base.transport.kind === 'udp'
+      ? {
+          transportConstructor: UdpTransport,
+          transportOptions: {
+            viaHost,
+            bindHost: base.transport.bindHost ?? '127.0.0.1',
+            bindPort: base.transport.bindPort ?? 0,
+            advertisedHost: base.transport.advertisedHost,
+            ...base.udp,
+          } satisfies UdpTransportOptions,
+          contactParams: { transport: 'udp' },
+          forceRport: true,
+        }
+      : {
+          transportConstructor: Web.Transport,
+          transportOptions: { server: base.transport.server, traceSip: false },
+          contactParams: { transport: 'ws' },
+        };
+  return {
+    uri: sipUri(base.uri),
+    ...transport,
+    viaHost,
+    contactName: base.contactUser,
+    preloadedRouteSet: [...(base.routeSet ?? [])],
+    authorizationUsername: base.auth?.username,
+    authorizationPassword: base.auth?.password,
+    authorizationHa1: base.auth?.ha1,
+    noAnswerTimeout: base.noAnswerTimeoutSec,
+    userAgentString: base.userAgentString,
+    logBuiltinEnabled: false,
+    logLevel: 'warn',
+    logConnector: (level: LogLevel, category: string, _label: string | undefined, content: string) => {
+      if (level === 'error') base.logger.error({ category }, content);
+      else if (level === 'warn') base.logger.warn({ category }, content);
+    },
+    sessionDescriptionHandlerFactory: base.bindings.factory,
+    delegate: { onInvite: base.onInvite },
+  };
+}
+
+/** Parses a SIP URI option, failing with the option's value in the message. */
+export function sipUri(value: string): URI {
+  const uri = UserAgent.makeURI(value);
+  if (!uri) throw new SipOptionsError(`'${value}' is not a SIP URI`);
+  return uri;
+}

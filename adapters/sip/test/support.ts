@@ -1,0 +1,50 @@
+// Test support for the SIP adapter: an AdapterContext that records events, and the RTP test peer
+// presented as the media relay's SIP endpoint.
+import type { AdapterContext, GatewayEvent, SipMediaEndpoint } from '@cubebridge/core';
+import { pino } from 'pino';
+import { NEVER } from 'rxjs';
+import type { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
+import { waitFor } from '../../../test/harness/sip/processes.ts';
+
+export interface RecordingContext {
+  readonly context: AdapterContext;
+  readonly events: GatewayEvent[];
+  waitEvent<T extends GatewayEvent['type']>(
+    type: T,
+    options?: { since?: number; timeoutMs?: number },
+  ): Promise<Extract<GatewayEvent, { type: T }>>;
+  abort(): void;
+}
+
+export function recordingContext(): RecordingContext {
+  const events: GatewayEvent[] = [];
+  const controller = new AbortController();
+  const logger = pino({ level: process.env.CUBEBRIDGE_TEST_LOG ?? 'silent' });
+  return {
+    events,
+    context: { logger, emit: (event) => events.push(event), signal: controller.signal },
+    waitEvent(type, options = {}) {
+      return waitFor(
+        `event ${type}`,
+        () => events.slice(options.since ?? 0).find((event) => event.type === type) as never,
+        options.timeoutMs ?? 15_000,
+      );
+    },
+    abort: () => controller.abort(),
+  };
+}
+
+/** The RTP test peer as a `SipMediaEndpoint` (it has no keyframes to ask for). */
+export function asSipEndpoint(peer: RtpTestPeer): SipMediaEndpoint {
+  return {
+    kind: 'sip',
+    keyframeRequests$: NEVER,
+    createOffer: (options) => peer.createOffer(options),
+    setRemoteAnswer: (sdp) => peer.setRemoteAnswer(sdp),
+    setRemoteOffer: (sdp) => peer.setRemoteOffer(sdp),
+    createAnswer: () => peer.createAnswer(),
+    get negotiated() {
+      return peer.negotiated;
+    },
+  };
+}
