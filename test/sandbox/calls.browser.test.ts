@@ -144,4 +144,3 @@ describe('1:1 calls between two browsers through the sandbox', () => {
     expect(bobSaw).toEqual(['call']);
   }, 60_000);
 });
-

@@ -9,6 +9,7 @@ import { RestApi } from './rest/RestApi.ts';
 import { sendError, sendJson } from './rest/HttpExchange.ts';
 import { RestError } from './errors.ts';
 import type {
+  AdminState,
   SandboxCredentials,
   SandboxLogger,
   SandboxOptions,
@@ -153,9 +154,9 @@ export class Sandbox {
   }
 
   /** What the admin view shows: users, live sessions (tokens shortened), who is online. */
-  adminState(): unknown {
+  adminState(): AdminState {
     return {
-      credentials: { appId: this.#credentials.appId },
+      appId: this.#credentials.appId,
       users: this.#users.all.map(({ record }) => record),
       sessions: this.#sessions.live.map((session) => ({
         id: session.id,

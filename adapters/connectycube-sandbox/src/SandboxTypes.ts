@@ -72,3 +72,28 @@ export interface PublicUser {
   readonly user_tags: string | null;
   readonly timezone: number | null;
 }
+
+/** One online chat resource. */
+export interface OnlineResource {
+  readonly userId: number;
+  readonly jid: string;
+  readonly remote: string;
+  readonly since: string;
+}
+
+/** The admin view (`GET /admin` and `sandbox.adminState()`): secrets are never in it. */
+export interface AdminState {
+  readonly appId: number;
+  readonly users: readonly PublicUser[];
+  readonly sessions: readonly {
+    readonly id: number;
+    /** The first characters only. */
+    readonly token: string;
+    readonly userId: number | null;
+    readonly createdAt: string;
+    readonly expiresAt: string;
+  }[];
+  readonly online: readonly OnlineResource[];
+  readonly meetings: readonly Readonly<Record<string, unknown>>[];
+  readonly conferences: 'on' | 'off';
+}

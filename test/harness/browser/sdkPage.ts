@@ -188,5 +188,5 @@ declare global {
     sdkHarness: SdkHarness;
   }
   /** The SDK's browser build (UMD global), for `page.evaluate` callbacks that use it directly. */
-  const ConnectyCube: (typeof import('connectycube'))['default'];
+  const ConnectyCube: typeof import('connectycube')['default'];
 }

@@ -3,19 +3,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Element } from 'ltx';
 import { WebSocketServer } from 'ws';
-import type { SandboxLogger } from '../SandboxTypes.ts';
+import type { OnlineResource, SandboxLogger } from '../SandboxTypes.ts';
 import type { SessionStore } from '../state/SessionStore.ts';
 import type { UserDirectory } from '../state/UserDirectory.ts';
 import { XmppConnection, type XmppConnectionHost } from './XmppConnection.ts';
 import { iqResult, ns, parseJid, userIdOfJid, userJid } from './xmpp.ts';
-
-/** An online resource, as the admin view shows it. */
-export interface OnlineResource {
-  readonly userId: number;
-  readonly jid: string;
-  readonly remote: string;
-  readonly since: string;
-}
 
 export interface ChatServerOptions {
   readonly appId: number;
