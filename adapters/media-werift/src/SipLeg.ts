@@ -1,0 +1,595 @@
+// The SIP side of a session: RTP/AVP (or SDES-SRTP) over UDP, SDP offer/answer in both roles with RFC 3264
+// directions and hold, symmetric latching, and our own RTCP.
+
+import type { RemoteInfo } from 'node:dgram';
+import type { LegStats, MediaKinds, OfferOptions, SipMediaEndpoint } from '@cubebridge/core';
+import { type Observable, Subject } from 'rxjs';
+import {
+  type AudioCodecName,
+  audioCodecName,
+  type CodecDescription,
+  rtpClockRate,
+  sipAudioCodecs,
+  TELEPHONE_EVENT,
+} from './codecs/CodecCatalog.ts';
+import { MediaClosedError, NegotiationStateError, UnsupportedMediaError } from './errors.ts';
+import type { LegHandlers, NegotiatedAudio } from './LegHandlers.ts';
+import type { PortAllocator, SocketPair } from './rtp/PortAllocator.ts';
+import { ntpMiddle, ntpNow, parseRtcp, serializeReport } from './rtp/Rtcp.ts';
+import { parseRtp, type RtpFrame, serializeRtp } from './rtp/RtpFrame.ts';
+import { StreamRewriter } from './rtp/StreamRewriter.ts';
+import {
+  type Direction,
+  type MediaToWrite,
+  parseSdp,
+  type SdpMedia,
+  type SessionDescription,
+  writeSdp,
+} from './sdp/SipSdp.ts';
+import { type SdesContext, SdesNegotiator, type SrtpMode } from './srtp/SdesNegotiator.ts';
+import { estimateMos } from './stats/EModel.ts';
+import { ReceiveStatistics } from './stats/ReceiveStatistics.ts';
+
+export interface SipLegOptions {
+  readonly bindAddress: string;
+  readonly advertisedAddress: string;
+  readonly ports: PortAllocator;
+  /** Preference order when we offer and when nothing steers the choice. */
+  readonly audioCodecs: readonly AudioCodecName[];
+  readonly ptimeMs: number;
+  readonly rtcpIntervalMs: number;
+  readonly srtp: SrtpMode;
+  /** After this long without packets from the latched address, a new source may take over. */
+  readonly relatchAfterMs: number;
+}
+
+type SignalingState = 'stable' | 'have-local-offer' | 'have-remote-offer';
+
+const TELEPHONE_EVENT_8K: CodecDescription = {
+  name: TELEPHONE_EVENT,
+  payloadType: 101,
+  clockRate: 8000,
+  channels: 1,
+  fmtp: '0-16',
+};
+const TELEPHONE_EVENT_48K: CodecDescription = {
+  name: TELEPHONE_EVENT,
+  payloadType: 110,
+  clockRate: 48000,
+  channels: 1,
+  fmtp: '0-16',
+};
+
+function reverse(direction: Direction): Direction {
+  return direction === 'sendonly' ? 'recvonly' : direction === 'recvonly' ? 'sendonly' : direction;
+}
+
+/** The direction both sides allow: what we want, limited by what the peer's SDP permits. */
+function intersect(local: Direction, permitted: Direction): Direction {
+  const send =
+    local !== 'recvonly' && local !== 'inactive' && (permitted === 'sendrecv' || permitted === 'sendonly');
+  const receive =
+    local !== 'sendonly' && local !== 'inactive' && (permitted === 'sendrecv' || permitted === 'recvonly');
+  return send && receive ? 'sendrecv' : send ? 'sendonly' : receive ? 'recvonly' : 'inactive';
+}
+
+export class SipLeg implements SipMediaEndpoint {
+  readonly kind = 'sip' as const;
+  readonly #options: SipLegOptions;
+  readonly #handlers: LegHandlers;
+  readonly #keyframeRequests = new Subject<void>();
+  readonly #sessionId = String(Math.floor(Math.random() * 1e12));
+  readonly #cname = `cubebridge-${Math.floor(Math.random() * 1e9).toString(36)}`;
+  readonly #sdes: SdesNegotiator;
+  #sessionVersion = 0;
+  #state: SignalingState = 'stable';
+  #sockets: SocketPair | undefined;
+  #allocating: Promise<SocketPair> | undefined;
+  #remoteOffer: SessionDescription | undefined;
+  #localOffer: { direction: Direction; codecs: CodecDescription[]; proto: string } | undefined;
+  #audio: NegotiatedAudio | undefined;
+  #direction: Direction = 'inactive';
+  #remoteDirection: Direction = 'sendrecv';
+  #remote: { address: string; port: number; rtcpAddress: string; rtcpPort: number } | undefined;
+  #srtp: SdesContext | undefined;
+  #latched: { address: string; port: number } | undefined;
+  #latchedRtcp: { address: string; port: number } | undefined;
+  #lastLatchedPacketMs = 0;
+  #outbound: StreamRewriter | undefined;
+  #receive = new ReceiveStatistics(8000);
+  #packetsSent = 0;
+  #bytesSent = 0;
+  #lastSentTimestamp = 0;
+  #rttMs: number | undefined;
+  #rtcpTimer: NodeJS.Timeout | undefined;
+  #invalidPackets = 0;
+  #closed = false;
+
+  constructor(options: SipLegOptions, handlers: LegHandlers) {
+    this.#options = options;
+    this.#handlers = handlers;
+    this.#sdes = new SdesNegotiator(options.srtp);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get keyframeRequests$(): Observable<void> {
+    return this.#keyframeRequests.asObservable();
+  }
+
+  get negotiated(): MediaKinds | undefined {
+    return this.#audio ? { audio: true, video: false } : undefined;
+  }
+
+  /** The audio codec in use, or the first one the pending remote offer lists that we support. */
+  get audioCodec(): AudioCodecName | undefined {
+    if (this.#audio) return this.#audio.codec;
+    const offered = this.#remoteOffer?.media.find((media) => media.kind === 'audio' && media.port !== 0);
+    for (const codec of offered?.codecs ?? []) {
+      const name = audioCodecName(codec.name);
+      if (name && this.#options.audioCodecs.includes(name)) return name;
+    }
+    return undefined;
+  }
+
+  get audio(): NegotiatedAudio | undefined {
+    return this.#audio;
+  }
+
+  get direction(): Direction {
+    return this.#direction;
+  }
+
+  /** Where RTP goes now: the latched source, else what the SDP said. */
+  get remoteAddress(): { address: string; port: number } | undefined {
+    return this.#latched ?? this.#remote;
+  }
+
+  get localPort(): number | undefined {
+    return this.#sockets?.port;
+  }
+
+  get invalidPackets(): number {
+    return this.#invalidPackets;
+  }
+
+  async createOffer(options?: OfferOptions): Promise<string> {
+    this.#assertOpen();
+    if (this.#state === 'have-remote-offer')
+      throw new NegotiationStateError('sip', 'createOffer', this.#state);
+    const sockets = await this.#ensureSockets();
+    const direction: Direction = options?.hold
+      ? this.#remoteDirection === 'sendonly' || this.#remoteDirection === 'inactive'
+        ? 'inactive'
+        : 'sendonly'
+      : 'sendrecv';
+    const codecs = this.#offerCodecs();
+    const proto = this.#sdes.offerProto();
+    this.#localOffer = { direction, codecs, proto };
+    this.#state = 'have-local-offer';
+    return this.#write([
+      {
+        kind: 'audio',
+        port: sockets.port,
+        proto,
+        codecs,
+        direction,
+        ptime: this.#options.ptimeMs,
+        rtcpPort: sockets.port + 1,
+        crypto: this.#sdes.localCrypto(),
+      },
+    ]);
+  }
+
+  async setRemoteAnswer(sdp: string): Promise<void> {
+    this.#assertOpen();
+    if (this.#state !== 'have-local-offer' || !this.#localOffer)
+      throw new NegotiationStateError('sip', 'setRemoteAnswer', this.#state);
+    const answer = parseSdp(sdp);
+    const offer = this.#localOffer;
+    this.#localOffer = undefined;
+    this.#state = 'stable';
+    const media = answer.media.find((section) => section.kind === 'audio');
+    if (!media || media.port === 0) {
+      this.#apply(undefined, 'inactive', media);
+      return;
+    }
+    const chosen = media.codecs.find(
+      (codec) =>
+        audioCodecName(codec.name) && offer.codecs.some((ours) => ours.payloadType === codec.payloadType),
+    );
+    if (!chosen)
+      throw new UnsupportedMediaError(
+        `sip: the answer selects no codec we offered (${media.formats.join(' ')})`,
+      );
+    this.#srtp = this.#sdes.acceptAnswer(media);
+    this.#apply(this.#describe(chosen, media), intersect(offer.direction, reverse(media.direction)), media);
+  }
+
+  async setRemoteOffer(sdp: string): Promise<void> {
+    this.#assertOpen();
+    if (this.#state === 'have-local-offer')
+      throw new NegotiationStateError('sip', 'setRemoteOffer', this.#state);
+    this.#remoteOffer = parseSdp(sdp);
+    this.#state = 'have-remote-offer';
+    await this.#ensureSockets();
+  }
+
+  async createAnswer(): Promise<string> {
+    this.#assertOpen();
+    const offer = this.#remoteOffer;
+    if (this.#state !== 'have-remote-offer' || !offer)
+      throw new NegotiationStateError('sip', 'createAnswer', this.#state);
+    const sockets = await this.#ensureSockets();
+    const sections: MediaToWrite[] = [];
+    let accepted: { media: SdpMedia; codec: CodecDescription } | undefined;
+    for (const media of offer.media) {
+      const codec =
+        !accepted && media.kind === 'audio' && media.port !== 0 && this.#sdes.accepts(media)
+          ? this.#chooseCodec(media)
+          : undefined;
+      if (!codec) {
+        sections.push({
+          kind: media.kind,
+          port: 0,
+          proto: media.proto,
+          codecs: [],
+          formats: media.formats,
+          direction: 'inactive',
+        });
+        continue;
+      }
+      accepted = { media, codec };
+      const telephoneEvent = media.codecs.find(
+        (c) => c.name.toLowerCase() === TELEPHONE_EVENT && c.clockRate === codec.clockRate,
+      );
+      const direction = reverse(media.direction);
+      sections.push({
+        kind: 'audio',
+        port: sockets.port,
+        proto: media.proto,
+        codecs: telephoneEvent ? [codec, telephoneEvent] : [codec],
+        direction,
+        ptime: media.ptime ?? this.#options.ptimeMs,
+        rtcpPort: sockets.port + 1,
+        crypto: this.#sdes.answerCrypto(media),
+      });
+    }
+    this.#remoteOffer = undefined;
+    this.#state = 'stable';
+    if (!accepted) {
+      this.#apply(undefined, 'inactive', undefined);
+      throw new UnsupportedMediaError(
+        'sip: the offer has no audio stream with a codec and profile we support',
+      );
+    }
+    this.#srtp = this.#sdes.acceptOffer(accepted.media);
+    this.#apply(
+      this.#describe(accepted.codec, accepted.media),
+      reverse(accepted.media.direction),
+      accepted.media,
+    );
+    return this.#write(sections);
+  }
+
+  /** Sends one audio packet of the negotiated codec toward the phone, rewritten into our continuous stream. */
+  sendAudio(
+    sourceSsrc: number,
+    sourceSequence: number,
+    timestamp: number,
+    marker: boolean,
+    payload: Uint8Array,
+    nowMs: number,
+  ): void {
+    const audio = this.#audio;
+    if (!audio) return;
+    this.#send(audio.payloadType, sourceSsrc, sourceSequence, timestamp, marker, payload, nowMs);
+  }
+
+  sendTelephoneEvent(
+    sourceSsrc: number,
+    sourceSequence: number,
+    timestamp: number,
+    marker: boolean,
+    payload: Uint8Array,
+    nowMs: number,
+  ): void {
+    const event = this.#audio?.telephoneEvent;
+    if (!event) return;
+    this.#send(event.payloadType, sourceSsrc, sourceSequence, timestamp, marker, payload, nowMs);
+  }
+
+  /** For DTMF we generate: the outgoing stream's rewriter (same SSRC and sequence space as the audio). */
+  get outboundStream(): StreamRewriter | undefined {
+    return this.#outbound;
+  }
+
+  /** Sends a packet whose position in the outgoing stream is already decided (generated DTMF). */
+  sendRaw(frame: RtpFrame): void {
+    if (!this.#canSend()) return;
+    this.#transmit(frame);
+  }
+
+  legStats(): LegStats {
+    const receive = this.#receive;
+    const lossPercent = receive.lossFraction * 100;
+    return {
+      packetsSent: this.#packetsSent,
+      packetsReceived: receive.packets,
+      bytesSent: this.#bytesSent,
+      bytesReceived: receive.bytes,
+      lossFraction: receive.lossFraction,
+      packetsLost: receive.lost,
+      jitterMs: receive.jitterMs,
+      rttMs: this.#rttMs,
+      mos:
+        receive.packets > 0
+          ? estimateMos(this.#audio?.codec, (this.#rttMs ?? 0) / 2 + receive.jitterMs * 2 + 20, lossPercent)
+          : undefined,
+      codec: this.#audio?.codec,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#rtcpTimer) clearInterval(this.#rtcpTimer);
+    this.#rtcpTimer = undefined;
+    this.#keyframeRequests.complete();
+    const sockets = this.#sockets ?? (await this.#allocating?.catch(() => undefined));
+    if (sockets) this.#options.ports.release(sockets);
+    this.#sockets = undefined;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new MediaClosedError('sip leg');
+  }
+
+  #offerCodecs(): CodecDescription[] {
+    const preferred = this.#handlers.preferredAudioCodec();
+    const names = [...this.#options.audioCodecs];
+    if (preferred && names.includes(preferred))
+      names.sort((a, b) => Number(b === preferred) - Number(a === preferred));
+    const codecs = names.map((name) => sipAudioCodecs[name]);
+    const events = [TELEPHONE_EVENT_8K];
+    if (names.includes('opus')) events.push(TELEPHONE_EVENT_48K);
+    return [...codecs, ...events];
+  }
+
+  #chooseCodec(media: SdpMedia): CodecDescription | undefined {
+    const preferred = this.#handlers.preferredAudioCodec();
+    const usable = media.codecs.filter((codec) => {
+      const name = audioCodecName(codec.name);
+      return name !== undefined && this.#options.audioCodecs.includes(name);
+    });
+    // Same codec as the other leg first (no transcoding), else the offerer's preference (RFC 3264 §6.1).
+    return usable.find((codec) => audioCodecName(codec.name) === preferred) ?? usable[0];
+  }
+
+  #describe(codec: CodecDescription, media: SdpMedia): NegotiatedAudio {
+    const name = audioCodecName(codec.name) as AudioCodecName;
+    const event =
+      media.codecs.find((c) => c.name.toLowerCase() === TELEPHONE_EVENT && c.clockRate === codec.clockRate) ??
+      media.codecs.find((c) => c.name.toLowerCase() === TELEPHONE_EVENT);
+    return {
+      codec: name,
+      payloadType: codec.payloadType,
+      clockRate: rtpClockRate(name),
+      ptimeMs: media.ptime && media.ptime >= 10 && media.ptime <= 60 ? media.ptime : this.#options.ptimeMs,
+      telephoneEvent: event ? { payloadType: event.payloadType, clockRate: event.clockRate } : undefined,
+    };
+  }
+
+  #apply(audio: NegotiatedAudio | undefined, direction: Direction, media: SdpMedia | undefined): void {
+    const previous = this.#remote;
+    this.#audio = audio;
+    this.#direction = audio ? direction : 'inactive';
+    this.#remoteDirection = media?.direction ?? 'inactive';
+    this.#remote =
+      audio && media
+        ? {
+            address: media.address,
+            port: media.port,
+            rtcpAddress: media.rtcpAddress ?? media.address,
+            rtcpPort: media.rtcpPort ?? media.port + 1,
+          }
+        : undefined;
+    // A new remote address (transfer, re-INVITE to another media server) forgets the latch.
+    if (
+      !previous ||
+      !this.#remote ||
+      previous.address !== this.#remote.address ||
+      previous.port !== this.#remote.port
+    ) {
+      this.#latched = undefined;
+      this.#latchedRtcp = undefined;
+    }
+    if (audio) {
+      this.#receive.setClockRate(audio.clockRate);
+      if (!this.#outbound || this.#outbound.clockRate !== audio.clockRate) {
+        this.#outbound = new StreamRewriter(audio.clockRate, audio.ptimeMs, this.#outbound?.ssrc);
+      }
+      this.#startRtcp();
+    }
+    this.#handlers.negotiated();
+  }
+
+  #write(media: MediaToWrite[]): string {
+    this.#sessionVersion++;
+    return writeSdp(
+      {
+        sessionId: this.#sessionId,
+        sessionVersion: this.#sessionVersion,
+        address: this.#options.advertisedAddress,
+      },
+      media,
+    );
+  }
+
+  #ensureSockets(): Promise<SocketPair> {
+    if (this.#sockets) return Promise.resolve(this.#sockets);
+    this.#allocating ??= this.#options.ports.allocate().then((sockets) => {
+      if (this.#closed) {
+        this.#options.ports.release(sockets);
+        throw new MediaClosedError('sip leg');
+      }
+      this.#sockets = sockets;
+      sockets.rtp.on('message', this.#onRtp);
+      sockets.rtcp.on('message', this.#onRtcp);
+      return sockets;
+    });
+    return this.#allocating;
+  }
+
+  #canSend(): boolean {
+    return (
+      this.#audio !== undefined &&
+      (this.#direction === 'sendrecv' || this.#direction === 'sendonly') &&
+      this.remoteAddress !== undefined
+    );
+  }
+
+  #send(
+    payloadType: number,
+    sourceSsrc: number,
+    sourceSequence: number,
+    timestamp: number,
+    marker: boolean,
+    payload: Uint8Array,
+    nowMs: number,
+  ): void {
+    const outbound = this.#outbound;
+    if (!outbound || !this.#canSend()) return;
+    const position = outbound.rewrite(sourceSsrc, sourceSequence, timestamp, nowMs);
+    if (!position) return;
+    this.#transmit({
+      payloadType,
+      sequenceNumber: position.sequenceNumber,
+      timestamp: position.timestamp,
+      ssrc: outbound.ssrc,
+      marker: marker || position.marker,
+      payload,
+    });
+  }
+
+  #transmit(frame: RtpFrame): void {
+    const sockets = this.#sockets;
+    const destination = this.remoteAddress;
+    if (!sockets || !destination) return;
+    let packet = serializeRtp(frame);
+    if (this.#srtp) packet = this.#srtp.protectRtp(packet);
+    this.#packetsSent++;
+    this.#bytesSent += frame.payload.length;
+    this.#lastSentTimestamp = frame.timestamp;
+    sockets.rtp.send(packet, destination.port, destination.address);
+  }
+
+  readonly #onRtp = (message: Buffer, from: RemoteInfo): void => {
+    const audio = this.#audio;
+    if (!audio) return;
+    const nowMs = performance.now();
+    let packet = message;
+    if (this.#srtp) {
+      const plain = this.#srtp.unprotectRtp(message);
+      if (!plain) {
+        this.#invalidPackets++;
+        return;
+      }
+      packet = plain;
+    }
+    const frame = parseRtp(packet);
+    const event = audio.telephoneEvent;
+    if (!frame || (frame.payloadType !== audio.payloadType && frame.payloadType !== event?.payloadType)) {
+      this.#invalidPackets++;
+      return;
+    }
+    if (!this.#latch(from, nowMs)) return;
+    if (this.#direction !== 'sendrecv' && this.#direction !== 'recvonly') return;
+    this.#receive.record(frame.ssrc, frame.sequenceNumber, frame.timestamp, frame.payload.length, nowMs);
+    if (frame.payloadType === audio.payloadType) this.#handlers.audio(frame, nowMs);
+    else if (event) this.#handlers.telephoneEvent(frame, event.clockRate, nowMs);
+  };
+
+  /** Symmetric RTP: send where valid packets really come from. True when this packet's source is the latched one. */
+  #latch(from: RemoteInfo, nowMs: number): boolean {
+    const latched = this.#latched;
+    if (latched && latched.address === from.address && latched.port === from.port) {
+      this.#lastLatchedPacketMs = nowMs;
+      return true;
+    }
+    if (latched && nowMs - this.#lastLatchedPacketMs < this.#options.relatchAfterMs) return false;
+    this.#latched = { address: from.address, port: from.port };
+    this.#lastLatchedPacketMs = nowMs;
+    return true;
+  }
+
+  readonly #onRtcp = (message: Buffer, from: RemoteInfo): void => {
+    let packet = message;
+    if (this.#srtp) {
+      const plain = this.#srtp.unprotectRtcp(message);
+      if (!plain) return;
+      packet = plain;
+    }
+    const rtcp = parseRtcp(packet);
+    if (!rtcp) return;
+    this.#latchedRtcp = { address: from.address, port: from.port };
+    if (rtcp.senderInfo)
+      this.#receive.lastSenderReport = {
+        ntpMiddle: rtcp.senderInfo.ntpMiddle,
+        receivedAtMs: performance.now(),
+      };
+    const ours = this.#outbound?.ssrc;
+    for (const report of rtcp.reports) {
+      if (report.ssrc !== ours || report.lastSenderReport === 0) continue;
+      // RFC 3550 §6.4.1: RTT = arrival − LSR − DLSR, all in 1/65536 s.
+      const arrival = ntpMiddle(ntpNow());
+      const rtt = ((arrival - report.lastSenderReport - report.delaySinceLastSenderReport) >>> 0) / 65536;
+      if (rtt < 60) this.#rttMs = rtt * 1000;
+    }
+    if (rtcp.keyframeRequested) this.#keyframeRequests.next();
+  };
+
+  #startRtcp(): void {
+    if (this.#rtcpTimer || this.#options.rtcpIntervalMs <= 0) return;
+    this.#rtcpTimer = setInterval(() => this.#sendReport(), this.#options.rtcpIntervalMs);
+  }
+
+  #sendReport(): void {
+    const sockets = this.#sockets;
+    const outbound = this.#outbound;
+    const remote = this.#remote;
+    if (!sockets || !outbound || !remote) return;
+    const ntp = ntpNow();
+    const receive = this.#receive;
+    const lastSr = receive.lastSenderReport;
+    const block =
+      receive.packets > 0
+        ? {
+            ssrc: receive.ssrc,
+            fractionLost: receive.takeIntervalFractionLost(),
+            cumulativeLost: receive.lost,
+            extendedHighestSequence: receive.extendedHighestSequence,
+            jitter: Math.round(receive.jitterTicks),
+            lastSenderReport: lastSr?.ntpMiddle ?? 0,
+            delaySinceLastSenderReport: lastSr
+              ? Math.round(((performance.now() - lastSr.receivedAtMs) / 1000) * 65536)
+              : 0,
+          }
+        : undefined;
+    const sender =
+      this.#packetsSent > 0
+        ? {
+            ntpMiddle: ntpMiddle(ntp),
+            rtpTimestamp: this.#lastSentTimestamp,
+            packets: this.#packetsSent,
+            octets: this.#bytesSent,
+          }
+        : undefined;
+    let packet = serializeReport(outbound.ssrc, sender, ntp, block, this.#cname);
+    if (this.#srtp) packet = this.#srtp.protectRtcp(packet);
+    const destination = this.#latchedRtcp ?? { address: remote.rtcpAddress, port: remote.rtcpPort };
+    sockets.rtcp.send(packet, destination.port, destination.address);
+  }
+}

@@ -1,0 +1,410 @@
+// The WebRTC side of a session: one werift RTCPeerConnection (ICE, DTLS-SRTP, max-bundle) negotiated in either role.
+// It sends our rewritten stream through the sender and hands what the browser sends to the session.
+
+import type { IceCandidate, LegStats, MediaKinds, OfferOptions, WebRtcMediaEndpoint } from '@cubebridge/core';
+import { type Observable, ReplaySubject } from 'rxjs';
+import {
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  type RTCRtpTransceiver,
+  RtpHeader,
+  RtpPacket,
+  useG722,
+  useOPUS,
+  usePCMA,
+  usePCMU,
+} from 'werift';
+import { type AudioCodecName, audioCodecName, TELEPHONE_EVENT } from './codecs/CodecCatalog.ts';
+import { MediaClosedError, NegotiationStateError, UnsupportedMediaError } from './errors.ts';
+import type { LegHandlers, NegotiatedAudio } from './LegHandlers.ts';
+import type { RtpFrame } from './rtp/RtpFrame.ts';
+import { StreamRewriter } from './rtp/StreamRewriter.ts';
+import { estimateMos } from './stats/EModel.ts';
+import { ReceiveStatistics } from './stats/ReceiveStatistics.ts';
+
+export interface WebRtcLegOptions {
+  /** Address the ICE host candidate binds to; a loopback address restricts ICE to it (tests). */
+  readonly bindAddress: string;
+  /** Extra host candidates to advertise (a public address on a NATed host). */
+  readonly hostAddresses: readonly string[];
+  readonly iceServers: readonly { urls: string; username?: string; credential?: string }[];
+  readonly icePortRange: readonly [number, number] | undefined;
+  readonly iceLite: boolean;
+  readonly audioCodecs: readonly AudioCodecName[];
+}
+
+type SignalingState = 'stable' | 'have-local-offer' | 'have-remote-offer';
+
+const WEBRTC_CODEC: Readonly<Record<AudioCodecName, () => RTCRtpCodecParameters>> = {
+  opus: () => useOPUS({ payloadType: 111 }),
+  G722: () => useG722(),
+  PCMU: () => usePCMU(),
+  PCMA: () => usePCMA(),
+};
+
+const ignore = (): void => {};
+
+export class WebRtcLeg implements WebRtcMediaEndpoint {
+  readonly kind = 'webrtc' as const;
+  readonly #options: WebRtcLegOptions;
+  readonly #handlers: LegHandlers;
+  readonly #candidates = new ReplaySubject<IceCandidate | null>();
+  readonly #track = new MediaStreamTrack({ kind: 'audio' });
+  #pc: RTCPeerConnection | undefined;
+  #state: SignalingState = 'stable';
+  #audio: NegotiatedAudio | undefined;
+  #transceiver: RTCRtpTransceiver | undefined;
+  #outbound: StreamRewriter | undefined;
+  #receive = new ReceiveStatistics(48000);
+  #packetsSent = 0;
+  #bytesSent = 0;
+  #rttMs: number | undefined;
+  #closed = false;
+
+  constructor(options: WebRtcLegOptions, handlers: LegHandlers) {
+    this.#options = options;
+    this.#handlers = handlers;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get negotiated(): MediaKinds | undefined {
+    return this.#audio ? { audio: true, video: false } : undefined;
+  }
+
+  get audio(): NegotiatedAudio | undefined {
+    return this.#audio;
+  }
+
+  get audioCodec(): AudioCodecName | undefined {
+    return this.#audio?.codec;
+  }
+
+  get localCandidates$(): Observable<IceCandidate | null> {
+    return this.#candidates.asObservable();
+  }
+
+  get connectionState(): string {
+    return this.#pc?.connectionState ?? 'new';
+  }
+
+  async createOffer(options?: OfferOptions): Promise<string> {
+    this.#assertOpen();
+    if (this.#state === 'have-remote-offer')
+      throw new NegotiationStateError('webrtc', 'createOffer', this.#state);
+    const pc = this.#peerConnection();
+    if (!this.#transceiver) this.#transceiver = pc.addTransceiver(this.#track, { direction: 'sendrecv' });
+    this.#transceiver.setDirection(options?.hold ? 'sendonly' : 'sendrecv');
+    await pc.setLocalDescription(await pc.createOffer());
+    this.#state = 'have-local-offer';
+    return this.#localSdp();
+  }
+
+  async setRemoteAnswer(sdp: string): Promise<void> {
+    this.#assertOpen();
+    if (this.#state !== 'have-local-offer')
+      throw new NegotiationStateError('webrtc', 'setRemoteAnswer', this.#state);
+    await this.#peerConnection().setRemoteDescription({ type: 'answer', sdp });
+    this.#state = 'stable';
+    this.#updateNegotiated();
+  }
+
+  async setRemoteOffer(sdp: string): Promise<void> {
+    this.#assertOpen();
+    if (this.#state === 'have-local-offer')
+      throw new NegotiationStateError('webrtc', 'setRemoteOffer', this.#state);
+    const pc = this.#peerConnection();
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    this.#state = 'have-remote-offer';
+    if (!this.#transceiver) {
+      const audio = pc.getTransceivers().find((transceiver) => transceiver.kind === 'audio');
+      if (!audio) throw new UnsupportedMediaError('webrtc: the offer has no audio section');
+      // addTrack reuses the offer's audio transceiver, which makes our answer sendrecv.
+      pc.addTrack(this.#track);
+      this.#transceiver = audio;
+    }
+  }
+
+  async createAnswer(): Promise<string> {
+    this.#assertOpen();
+    if (this.#state !== 'have-remote-offer')
+      throw new NegotiationStateError('webrtc', 'createAnswer', this.#state);
+    const pc = this.#peerConnection();
+    await pc.setLocalDescription(await pc.createAnswer());
+    this.#state = 'stable';
+    this.#updateNegotiated();
+    return this.#localSdp();
+  }
+
+  async addRemoteCandidate(candidate: IceCandidate): Promise<void> {
+    this.#assertOpen();
+    await this.#peerConnection().addIceCandidate({
+      candidate: candidate.candidate,
+      sdpMid: candidate.sdpMid ?? undefined,
+      sdpMLineIndex: candidate.sdpMLineIndex ?? undefined,
+    });
+  }
+
+  sendAudio(
+    sourceSsrc: number,
+    sourceSequence: number,
+    timestamp: number,
+    marker: boolean,
+    payload: Uint8Array,
+    nowMs: number,
+  ): void {
+    const sender = this.#transceiver?.sender;
+    const outbound = this.#outbound;
+    if (!sender || !outbound) return;
+    const position = outbound.rewrite(sourceSsrc, sourceSequence, timestamp, nowMs);
+    if (!position) return;
+    const header = new RtpHeader({
+      payloadType: this.#audio?.payloadType ?? 0,
+      sequenceNumber: position.sequenceNumber,
+      timestamp: position.timestamp,
+      marker: marker || position.marker,
+    });
+    this.#packetsSent++;
+    this.#bytesSent += payload.length;
+    // The sender stamps its SSRC and protects with DTLS-SRTP; our rewriter already made seq/ts continuous.
+    sender.sendRtp(new RtpPacket(header, asBuffer(payload))).catch(ignore);
+  }
+
+  sendTelephoneEvent(
+    sourceSsrc: number,
+    sourceSequence: number,
+    timestamp: number,
+    marker: boolean,
+    payload: Uint8Array,
+    nowMs: number,
+  ): void {
+    const event = this.#audio?.telephoneEvent;
+    const position = event && this.#outbound?.rewrite(sourceSsrc, sourceSequence, timestamp, nowMs);
+    if (!event || !position) return;
+    this.sendRaw({
+      payloadType: event.payloadType,
+      sequenceNumber: position.sequenceNumber,
+      timestamp: position.timestamp,
+      ssrc: 0,
+      marker: marker || position.marker,
+      payload,
+    });
+  }
+
+  get outboundStream(): StreamRewriter | undefined {
+    return this.#outbound;
+  }
+
+  /**
+   * Sends a packet straight to the DTLS transport with the sender's SSRC: werift's sender would re-label any payload
+   * type as the primary codec, which would turn telephone-event into broken Opus.
+   */
+  sendRaw(frame: RtpFrame): void {
+    const sender = this.#transceiver?.sender;
+    if (!sender || this.#pc?.connectionState !== 'connected') return;
+    const header = new RtpHeader({
+      payloadType: frame.payloadType,
+      sequenceNumber: frame.sequenceNumber,
+      timestamp: frame.timestamp,
+      marker: frame.marker,
+      ssrc: sender.ssrc,
+    });
+    this.#packetsSent++;
+    this.#bytesSent += frame.payload.length;
+    sender.dtlsTransport.sendRtp(asBuffer(frame.payload), header).catch(ignore);
+  }
+
+  /** Refreshes the RTT from ICE consent checks (werift's candidate-pair stats). */
+  async refreshRtt(): Promise<void> {
+    const pc = this.#pc;
+    if (pc?.connectionState !== 'connected') return;
+    const report = await pc.getStats();
+    for (const stat of report.values()) {
+      const pair = stat as { type?: string; nominated?: boolean; currentRoundTripTime?: number };
+      if (pair.type === 'candidate-pair' && pair.currentRoundTripTime !== undefined)
+        this.#rttMs = pair.currentRoundTripTime * 1000;
+    }
+  }
+
+  legStats(): LegStats {
+    const receive = this.#receive;
+    return {
+      packetsSent: this.#packetsSent,
+      packetsReceived: receive.packets,
+      bytesSent: this.#bytesSent,
+      bytesReceived: receive.bytes,
+      lossFraction: receive.lossFraction,
+      packetsLost: receive.lost,
+      jitterMs: receive.jitterMs,
+      rttMs: this.#rttMs,
+      mos:
+        receive.packets > 0
+          ? estimateMos(
+              this.#audio?.codec,
+              (this.#rttMs ?? 0) / 2 + receive.jitterMs * 2 + 20,
+              receive.lossFraction * 100,
+            )
+          : undefined,
+      codec: this.#audio?.codec,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#track.stop();
+    this.#candidates.complete();
+    const pc = this.#pc;
+    this.#pc = undefined;
+    if (pc) await pc.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new MediaClosedError('webrtc leg');
+  }
+
+  /** Created on first use, so the codec order can follow what the SIP leg already uses (forwarding beats transcoding). */
+  #peerConnection(): RTCPeerConnection {
+    if (this.#pc) return this.#pc;
+    const preferred = this.#handlers.preferredAudioCodec();
+    const names = [...this.#options.audioCodecs];
+    if (preferred && names.includes(preferred))
+      names.sort((a, b) => Number(b === preferred) - Number(a === preferred));
+    const bind = this.#options.bindAddress;
+    const loopback = bind.startsWith('127.') || bind === '::1';
+    const pc = new RTCPeerConnection({
+      codecs: {
+        audio: [
+          ...names.map((name) => WEBRTC_CODEC[name]()),
+          new RTCRtpCodecParameters({
+            mimeType: 'audio/telephone-event',
+            clockRate: 48000,
+            channels: 1,
+            payloadType: 110,
+          }),
+          new RTCRtpCodecParameters({
+            mimeType: 'audio/telephone-event',
+            clockRate: 8000,
+            channels: 1,
+            payloadType: 126,
+          }),
+        ],
+      },
+      bundlePolicy: 'max-bundle',
+      iceLite: this.#options.iceLite,
+      iceServers: this.#options.iceServers.map((server) => ({ ...server })),
+      icePortRange: this.#options.icePortRange ? [...this.#options.icePortRange] : undefined,
+      iceUseTcp: false,
+      iceAdditionalHostAddresses: [...(loopback ? [bind] : []), ...this.#options.hostAddresses],
+      ...(loopback
+        ? {
+            iceUseIpv4: false,
+            iceUseIpv6: false,
+            iceInterfaceAddresses: { udp4: bind },
+            iceFilterStunResponse: (_message, address) => address[0] === bind,
+          }
+        : bind !== '0.0.0.0'
+          ? { iceInterfaceAddresses: { udp4: bind } }
+          : {}),
+    });
+    pc.onIceCandidate.subscribe((candidate) => {
+      if (candidate?.candidate) {
+        this.#candidates.next({
+          candidate: candidate.candidate,
+          sdpMid: candidate.sdpMid ?? null,
+          sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+        });
+      }
+    });
+    pc.iceGatheringStateChange.subscribe((state) => {
+      if (state === 'complete') this.#candidates.next(null);
+    });
+    pc.onTrack.subscribe((track) => {
+      if (track.kind !== 'audio') return;
+      track.onReceiveRtp.subscribe((rtp) => this.#onRtp(rtp));
+    });
+    this.#pc = pc;
+    return pc;
+  }
+
+  #onRtp(rtp: RtpPacket): void {
+    const audio = this.#audio;
+    if (!audio) return;
+    const nowMs = performance.now();
+    const header = rtp.header;
+    const frame: RtpFrame = {
+      payloadType: header.payloadType,
+      sequenceNumber: header.sequenceNumber,
+      timestamp: header.timestamp,
+      ssrc: header.ssrc,
+      marker: header.marker,
+      payload: rtp.payload,
+    };
+    this.#receive.record(header.ssrc, header.sequenceNumber, header.timestamp, rtp.payload.length, nowMs);
+    if (header.payloadType === audio.payloadType) this.#handlers.audio(frame, nowMs);
+    else if (header.payloadType === audio.telephoneEvent?.payloadType)
+      this.#handlers.telephoneEvent(frame, audio.telephoneEvent.clockRate, nowMs);
+    else {
+      const event = this.#telephoneEventClock(header.payloadType);
+      if (event) this.#handlers.telephoneEvent(frame, event, nowMs);
+    }
+  }
+
+  #telephoneEventClock(payloadType: number): number | undefined {
+    return this.#transceiver?.codecs.find(
+      (codec) =>
+        codec.payloadType === payloadType && codec.mimeType.toLowerCase() === `audio/${TELEPHONE_EVENT}`,
+    )?.clockRate;
+  }
+
+  async #localSdp(): Promise<string> {
+    const pc = this.#peerConnection();
+    // Non-trickle by default: the SDP we return carries every candidate; trickle users also get them on localCandidates$.
+    if (pc.iceGatheringState !== 'complete') {
+      await new Promise<void>((resolve) => {
+        const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
+          if (state === 'complete') {
+            unSubscribe();
+            resolve();
+          }
+        });
+      });
+    }
+    const sdp = pc.localDescription?.sdp;
+    if (!sdp) throw new NegotiationStateError('webrtc', 'localDescription', 'missing');
+    return sdp;
+  }
+
+  #updateNegotiated(): void {
+    const codecs = this.#transceiver?.codecs ?? [];
+    const primary = codecs.find((codec) => audioCodecName(codec.mimeType.split('/')[1] ?? ''));
+    const name = primary ? audioCodecName(primary.mimeType.split('/')[1] ?? '') : undefined;
+    if (!primary || !name) {
+      this.#audio = undefined;
+    } else {
+      const events = codecs.filter((codec) => codec.mimeType.toLowerCase() === `audio/${TELEPHONE_EVENT}`);
+      const event = events.find((codec) => codec.clockRate === primary.clockRate) ?? events[0];
+      this.#audio = {
+        codec: name,
+        payloadType: primary.payloadType ?? 0,
+        clockRate: primary.clockRate,
+        ptimeMs: 20,
+        telephoneEvent: event
+          ? { payloadType: event.payloadType ?? 0, clockRate: event.clockRate }
+          : undefined,
+      };
+      this.#receive.setClockRate(primary.clockRate);
+      if (!this.#outbound || this.#outbound.clockRate !== primary.clockRate) {
+        this.#outbound = new StreamRewriter(primary.clockRate, 20, this.#outbound?.ssrc);
+      }
+    }
+    this.#handlers.negotiated();
+  }
+}
+
+function asBuffer(payload: Uint8Array): Buffer {
+  return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.length);
+}

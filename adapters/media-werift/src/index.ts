@@ -1,0 +1,21 @@
+// @cubebridge/media-werift — the media relay: SIP RTP/SRTP leg ⇄ WebRTC leg on werift, with codecs, DTMF and stats.
+
+export { WeriftRelay, weriftRelay } from './WeriftRelay.ts';
+export type { WeriftRelayOptions } from './WeriftRelayOptions.ts';
+export { WeriftMediaSession } from './WeriftMediaSession.ts';
+export { SipLeg } from './SipLeg.ts';
+export { WebRtcLeg } from './WebRtcLeg.ts';
+export { WeriftMediaTap } from './MediaTap.ts';
+export {
+  MediaClosedError,
+  NegotiationStateError,
+  PortRangeExhaustedError,
+  SdpParseError,
+  UnsupportedMediaError,
+} from './errors.ts';
+export type { AudioCodecName } from './codecs/CodecCatalog.ts';
+export { G722Decoder, G722Encoder } from './codecs/G722.ts';
+export { decodeG711, encodeG711 } from './codecs/G711.ts';
+export { SrtpContext, type SrtpSuite } from './srtp/SrtpContext.ts';
+export type { SrtpMode } from './srtp/SdesNegotiator.ts';
+export { estimateMos } from './stats/EModel.ts';

@@ -1,0 +1,214 @@
+// Headless Chromium for media tests: a page that sends a WebAudio sine over RTCPeerConnection and measures, with a
+// Goertzel filter on an AnalyserNode, how much of what it hears is at the expected frequency.
+// Chromium binds every interface: run it only inside the test namespace (`pnpm test` does).
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { toneRatioSource } from './Goertzel.ts';
+
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+  '--allow-loopback-in-peer-connection',
+];
+
+/** Runs in the page: one peer connection, a tone out, tone measurement in. */
+const PAGE_SCRIPT = `
+const toneRatio = ${toneRatioSource};
+window.media = {
+  log: [], pc: null, ctx: null, sender: null, track: null, codecs: null, listenHz: 0,
+  async setup({ toneHz, listenHz, codecs }) {
+    this.listenHz = listenHz;
+    this.ctx = new AudioContext({ sampleRate: 48000 });
+    await this.ctx.resume();
+    // getUserMedia (fake device) makes Chrome expose host candidates instead of mDNS names.
+    const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
+    mic.getTracks().forEach((t) => t.stop());
+    const oscillator = this.ctx.createOscillator();
+    oscillator.frequency.value = toneHz;
+    const gain = this.ctx.createGain();
+    gain.gain.value = 0.3;
+    const destination = this.ctx.createMediaStreamDestination();
+    oscillator.connect(gain).connect(destination);
+    oscillator.start();
+    this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+    this.track = destination.stream.getAudioTracks()[0];
+    this.codecs = codecs;
+    this.pc.ontrack = (event) => this.listen(event.streams[0] ?? new MediaStream([event.track]));
+  },
+  use(transceiver) {
+    transceiver.direction = 'sendrecv';
+    transceiver.sender.replaceTrack(this.track);
+    this.sender = transceiver.sender;
+    if (this.codecs) {
+      const all = RTCRtpReceiver.getCapabilities('audio').codecs;
+      transceiver.setCodecPreferences(all.filter((c) => this.codecs.includes(c.mimeType.split('/')[1].toLowerCase())));
+    }
+  },
+  listen(stream) {
+    const audio = new Audio();
+    audio.srcObject = stream;
+    audio.play().catch(() => {});
+    const analyser = this.ctx.createAnalyser();
+    analyser.fftSize = 2048;
+    this.ctx.createMediaStreamSource(stream).connect(analyser);
+    const buffer = new Float32Array(analyser.fftSize);
+    setInterval(() => {
+      analyser.getFloatTimeDomainData(buffer);
+      this.log.push({ at: performance.now(), ratio: toneRatio(buffer, this.listenHz, this.ctx.sampleRate) });
+    }, 50);
+  },
+  async gathered() {
+    if (this.pc.iceGatheringState !== 'complete') {
+      await new Promise((r) => this.pc.addEventListener('icegatheringstatechange', () => this.pc.iceGatheringState === 'complete' && r()));
+    }
+    return this.pc.localDescription.sdp;
+  },
+  async offer() {
+    this.use(this.pc.addTransceiver('audio'));
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    return this.gathered();
+  },
+  async answer(sdp) {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    // The offer's transceiver is created by setRemoteDescription: attach our tone to it so we answer sendrecv.
+    this.use(this.pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio'));
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    return this.gathered();
+  },
+  async accept(sdp) { await this.pc.setRemoteDescription({ type: 'answer', sdp }); },
+  now() { return performance.now(); },
+  toneWindows(since, threshold) { return this.log.filter((e) => e.at >= since && e.ratio > threshold).length; },
+  insertDtmf(digits) { this.sender.dtmf.insertDTMF(digits, 100, 70); },
+  async inbound() {
+    const stats = await this.pc.getStats();
+    for (const s of stats.values()) if (s.type === 'inbound-rtp' && s.kind === 'audio') return s;
+    return null;
+  },
+  negotiatedCodec() {
+    const sdp = this.pc.remoteDescription.sdp;
+    const pt = /m=audio \\d+ \\S+ (\\d+)/.exec(sdp)[1];
+    return new RegExp('a=rtpmap:' + pt + ' ([^/]+)').exec(sdp)[1];
+  },
+  close() { this.pc?.close(); this.ctx?.close(); },
+};
+`;
+
+export class MediaBrowser {
+  readonly #browser: BrowserContext;
+  readonly #profile: string;
+
+  private constructor(browser: BrowserContext, profile: string) {
+    this.#browser = browser;
+    this.#profile = profile;
+  }
+
+  static async launch(): Promise<MediaBrowser> {
+    const profile = await mkdtemp(join(tmpdir(), 'cubebridge-chromium-'));
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ARGS,
+    });
+    return new MediaBrowser(browser, profile);
+  }
+
+  /** A fresh page playing `toneHz` and listening for `listenHz`; `codecs` limits what it offers (e.g. ['opus']). */
+  async page(options: { toneHz: number; listenHz: number; codecs?: string[] }): Promise<MediaPage> {
+    const page = await this.#browser.newPage();
+    // A localhost URL is a secure context (getUserMedia needs one); the request never leaves the browser.
+    await page.route('http://localhost/media', (route) =>
+      route.fulfill({ contentType: 'text/html', body: `<!doctype html><script>${PAGE_SCRIPT}</script>` }),
+    );
+    await page.goto('http://localhost/media');
+    await page.evaluate(
+      (o) => (window as unknown as { media: { setup(o: unknown): Promise<void> } }).media.setup(o),
+      options,
+    );
+    return new MediaPage(page);
+  }
+
+  async close(): Promise<void> {
+    await this.#browser.close();
+    await rm(this.#profile, { recursive: true, force: true });
+  }
+}
+
+type PageMedia = Record<string, (...args: unknown[]) => unknown>;
+
+export class MediaPage {
+  readonly #page: Page;
+
+  constructor(page: Page) {
+    this.#page = page;
+  }
+
+  #call<T>(method: string, ...args: unknown[]): Promise<T> {
+    return this.#page.evaluate(
+      ({ method, args }) => (window as unknown as { media: PageMedia }).media[method]?.(...args),
+      { method, args },
+    ) as Promise<T>;
+  }
+
+  offer(): Promise<string> {
+    return this.#call('offer');
+  }
+
+  answer(sdp: string): Promise<string> {
+    return this.#call('answer', sdp);
+  }
+
+  accept(sdp: string): Promise<void> {
+    return this.#call('accept', sdp);
+  }
+
+  now(): Promise<number> {
+    return this.#call('now');
+  }
+
+  /** Analyser windows (50 ms apart) since `since` in which the expected tone dominates. */
+  toneWindows(since: number, threshold = 0.5): Promise<number> {
+    return this.#call('toneWindows', since, threshold);
+  }
+
+  insertDtmf(digits: string): Promise<void> {
+    return this.#call('insertDtmf', digits);
+  }
+
+  inbound(): Promise<{ packetsReceived: number } | null> {
+    return this.#call('inbound');
+  }
+
+  negotiatedCodec(): Promise<string> {
+    return this.#call('negotiatedCodec');
+  }
+
+  async close(): Promise<void> {
+    await this.#call('close').catch(() => undefined);
+    await this.#page.close();
+  }
+}
+
+/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
