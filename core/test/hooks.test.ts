@@ -43,7 +43,13 @@ describe('hooks', () => {
       { name: 'broken' },
     );
     let askedAfter = false;
-    hook.register(() => ((askedAfter = true), toUsers('x')), { name: 'after' });
+    hook.register(
+      () => {
+        askedAfter = true;
+        return toUsers('x');
+      },
+      { name: 'after' },
+    );
     expect(await hook.run(request)).toEqual({
       decided: false,
       reason: "route handler 'broken' failed: database down",

@@ -214,8 +214,8 @@ export class Gateway {
   async drain(options: { timeoutMs?: number } = {}): Promise<{ forced: number }> {
     if (this.#state !== 'running' && this.#state !== 'draining') return { forced: 0 };
     const timeoutMs = options.timeoutMs ?? this.config.drainTimeoutMs;
+    // Keep listening: new calls must get an explicit refusal (503), not silence.
     this.#state = 'draining';
-    this.#bridge.stopListening();
     this.#bus.emit({ type: 'gateway.draining', activeCalls: this.calls.size });
     this.logger.info({ activeCalls: this.calls.size, timeoutMs }, 'draining: new calls are refused');
     let timer: NodeJS.Timeout | undefined;

@@ -5,10 +5,13 @@ import { z } from 'zod';
 
 const optionsSchema = z.object({
   /** Dialled extension (the user part of the SIP To URI) → ConnectyCube user id(s) to ring. */
-  extensions: z.record(
-    z.string().regex(/^\d+$/, 'extensions are digits, like 1001'),
-    z.union([z.string(), z.array(z.string()).min(1)]),
-  ),
+  extensions: z
+    .record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]))
+    .superRefine((extensions, context) => {
+      for (const key of Object.keys(extensions).filter((key) => !/^\d+$/.test(key))) {
+        context.addIssue({ code: 'custom', path: [key], message: 'extensions are digits, like 1001' });
+      }
+    }),
   /** Where the counters are served. */
   statsPath: z.string().startsWith('/').default('/template/stats'),
 });
