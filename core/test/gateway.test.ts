@@ -116,9 +116,9 @@ describe('gateway lifecycle', () => {
       logger: capturingLogger().logger,
       config: { http: { enabled: false }, name: 'b' },
     });
-    expect(a.container.resolve(Tokens.Config).name).toBe('a');
-    expect(b.container.resolve(Tokens.Config).name).toBe('b');
-    expect(a.container.resolve(Tokens.Calls)).not.toBe(b.container.resolve(Tokens.Calls));
+    expect(a.resolve(Tokens.Config).name).toBe('a');
+    expect(b.resolve(Tokens.Config).name).toBe('b');
+    expect(a.resolve(Tokens.Calls)).not.toBe(b.resolve(Tokens.Calls));
     a.hooks.route.register(() => undefined, { name: 'only-a' });
     expect(b.hooks.route.handlerNames).toEqual([]);
   });

@@ -3,15 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createGateway, createToken, definePlugin, type Gateway, ofType, PluginError } from '../src/index.ts';
+import {
+  createGateway,
+  createToken,
+  definePlugin,
+  type Gateway,
+  type GatewayOptions,
+  ofType,
+  PluginError,
+} from '../src/index.ts';
 import { capturingLogger, collect } from './support.ts';
 
 const quiet = () => ({ logger: capturingLogger().logger, config: { http: { enabled: false } } });
 
-async function startWith(
-  plugins: Parameters<typeof createGateway>[0]['plugins'],
-  projectDir?: string,
-): Promise<Gateway> {
+async function startWith(plugins: GatewayOptions['plugins'], projectDir?: string): Promise<Gateway> {
   const gateway = await createGateway({ ...quiet(), plugins, ...(projectDir ? { projectDir } : {}) });
   await gateway.start();
   return gateway;

@@ -21,7 +21,7 @@ import type { PluginUse } from '../plugins/Plugin.ts';
 import { PluginHost } from '../plugins/PluginHost.ts';
 import { CallBridge } from './CallBridge.ts';
 import { loadAdapters } from './loadAdapters.ts';
-import { Tokens } from './tokens.ts';
+import { type Token, Tokens } from './tokens.ts';
 import type { IsolatedObservable } from '../events/IsolatedObservable.ts';
 
 export const coreVersion: string = (
@@ -162,6 +162,11 @@ export class Gateway {
 
   get closed(): boolean {
     return this.#state === 'stopped' || this.#state === 'failed';
+  }
+
+  /** A service from this gateway's container, typed by its token. */
+  resolve<T>(token: Token<T>): T {
+    return this.container.resolve<T>(token);
   }
 
   /** Publish an event (adapters use their context's `emit`; this is for the host application). */
