@@ -15,6 +15,7 @@ import type { ConnectyCubeLeg } from './ConnectyCubeLeg.ts';
 import type { ConnectyCubeOptions, ResolvedOptions, UserCredentials } from './ConnectyCubeOptions.ts';
 import { resolveOptions } from './ConnectyCubeOptions.ts';
 import { parseDtmfMessage } from './DtmfMessage.ts';
+import { EndedSessions } from './EndedSessions.ts';
 import { IdentityNotFoundError, InvalidStateError } from './errors.ts';
 import { Identity } from './Identity.ts';
 import { InboundCall } from './InboundCall.ts';
@@ -34,11 +35,14 @@ export class ConnectyCubePlatform implements Platform {
   #identities: Identity[] = [];
   /** Keyed by `<identity user id>/<sessionID>`. */
   readonly #sessions = new Map<string, Session>();
+  readonly #ended: EndedSessions;
   readonly #subscriptions: Subscription[] = [];
   #state: 'new' | 'starting' | 'started' | 'stopped' = 'new';
 
   constructor(options: ConnectyCubeOptions) {
     this.#options = resolveOptions(options);
+    // Long enough to outlive any re-sent `call` (the caller stops after answerTimeInterval).
+    this.#ended = new EndedSessions(this.#options.answerTimeoutMs * 2);
     this.incoming$ = this.#incoming.asObservable();
   }
 
@@ -105,8 +109,31 @@ export class ConnectyCubePlatform implements Platform {
       session.handleSignal(from, signal);
       return;
     }
+    if (this.#ended.has(key)) {
+      // An app that accepts after the call ended would otherwise wait for media that never comes.
+      if (signal.signalType === 'accept') void this.#hangUpLate(identity, from, signal);
+      return;
+    }
     if (signal.signalType !== 'call' || this.#state !== 'started') return;
     this.#offerCall(identity, from, signal, key);
+  }
+
+  #release(key: string): void {
+    this.#sessions.delete(key);
+    this.#ended.add(key);
+  }
+
+  async #hangUpLate(identity: Identity, to: number, signal: CallSignal): Promise<void> {
+    await identity
+      .sendSignal(to, {
+        signalType: 'hangUp',
+        sessionID: signal.sessionID,
+        callType: signal.callType ?? 1,
+        callerID: identity.userId,
+        opponentsIDs: [to],
+        userInfo: { reason: 'ended' },
+      })
+      .catch(() => undefined);
   }
 
   #offerCall(identity: Identity, from: number, signal: CallSignal, key: string): void {
@@ -119,6 +146,7 @@ export class ConnectyCubePlatform implements Platform {
         { from, callerID, opponents: signal.opponentsIDs },
         'call refused: not a 1:1 call with an offer',
       );
+      this.#ended.add(key);
       void identity
         .sendSignal(from, {
           signalType: 'reject',
@@ -138,7 +166,7 @@ export class ConnectyCubePlatform implements Platform {
       callerID,
       answerTimeoutMs: this.#options.answerTimeoutMs,
       logger,
-      release: () => this.#sessions.delete(key),
+      release: () => this.#release(key),
     });
     this.#sessions.set(key, call);
     logger.info({ from: call.from.uri, to: call.to.uri }, 'incoming ConnectyCube call');
@@ -182,7 +210,7 @@ export class ConnectyCubePlatform implements Platform {
         // Until someone answers, the remote is every callee (comma-separated); then the one who answered.
         remote: { uri: callees.map(platformUri).join(',') },
         logger,
-        release: () => this.#sessions.delete(key),
+        release: () => this.#release(key),
       },
       {
         callees,
@@ -220,8 +248,15 @@ export class ConnectyCubePlatform implements Platform {
   async stop(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
-    await Promise.all([...this.#sessions.values()].map((session) => session.close().catch(() => undefined)));
+    await Promise.all(
+      [...this.#sessions.values()].map((session) =>
+        (session instanceof InboundCall ? session.close() : session.hangup('shutdown')).catch(
+          () => undefined,
+        ),
+      ),
+    );
     this.#sessions.clear();
+    this.#ended.clear();
     for (const subscription of this.#subscriptions.splice(0)) subscription.unsubscribe();
     await Promise.all(this.#identities.map((identity) => identity.close()));
     this.#incoming.complete();

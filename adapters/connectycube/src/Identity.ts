@@ -167,6 +167,7 @@ export class Identity {
       await request();
     } catch (error) {
       if ((error as { code?: unknown }).code !== 401) throw error;
+      this.#logger.info({ identity: this.uri }, 'REST session expired; creating a new one');
       await this.#requireSdk().createSession({ ...this.#credentials });
       await request();
     }

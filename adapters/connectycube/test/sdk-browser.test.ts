@@ -120,6 +120,40 @@ describe('app (SDK in Chromium) calls the adapter', () => {
     await alice.waitForEvent('reject', gatewayId);
   });
 
+  it('a video call: offered video, accepted, ICE connects', async () => {
+    const alice = await appUser('alice');
+    const incoming = firstValueFrom(gateway.incoming$);
+    await alice.call(gatewayId, 'video');
+    const call = await incoming;
+    expect(call.offered).toEqual({ audio: true, video: true });
+    const peer = testPeer();
+    const leg = track(await call.accept(peer));
+    await leg.answer();
+    await alice.waitForEvent('accept', gatewayId);
+    await peer.waitForState('connected');
+  });
+
+  it('a group call (the gateway and another user in one session) is refused', async () => {
+    const alice = await appUser('alice');
+    const bob = await appUser('bob');
+    let offered = 0;
+    const subscription = gateway.incoming$.subscribe(() => {
+      offered += 1;
+    });
+    await alice.page.evaluate(
+      async ([a, b]) => {
+        const session = window.ConnectyCube.videochat.createNewSession([a, b], 2);
+        await session.getUserMedia({ audio: true, video: false });
+        session.call({});
+      },
+      [gatewayId, bob.userId] as const,
+    );
+    const reject = await alice.waitForEvent('reject', gatewayId);
+    expect(reject.userInfo).toMatchObject({ reason: 'refused' });
+    subscription.unsubscribe();
+    expect(offered).toBe(0);
+  });
+
   it('the app hangs up while ringing → cancelled$ (before accept)', async () => {
     const alice = await appUser('alice');
     const { call } = await appCallsGateway(alice);
