@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   createGateway,
   definePlugin,
-  type Gateway,
   type GatewayEvent,
   InvalidStateError,
   ofType,

@@ -15,10 +15,14 @@ describe('hooks', () => {
   it('runs handlers by order, then registration, and the first to decide wins', async () => {
     const hook = new Hook<CallRequest, RouteDecision>('route');
     const asked: string[] = [];
-    hook.register(() => (asked.push('late'), toUsers('late')), { name: 'late', order: 10 });
-    hook.register(async () => void asked.push('abstains'), { name: 'abstains' });
-    hook.register(async () => (asked.push('first'), toUsers('1')), { name: 'first' });
-    hook.register(() => (asked.push('never'), toUsers('2')), { name: 'second' });
+    const decides = (name: string, decision: RouteDecision) => () => {
+      asked.push(name);
+      return decision;
+    };
+    hook.register(decides('late', toUsers('late')), { name: 'late', order: 10 });
+    hook.register(decides('abstains', undefined), { name: 'abstains' });
+    hook.register(decides('first', toUsers('1')), { name: 'first' });
+    hook.register(decides('never', toUsers('2')), { name: 'second' });
     const outcome = await hook.run(request);
     expect(outcome).toEqual({ decided: true, decision: toUsers('1'), by: 'first' });
     expect(asked).toEqual(['abstains', 'first']);
