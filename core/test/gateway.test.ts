@@ -227,6 +227,26 @@ describe('bridging calls through the ports', () => {
     await gateway.stop();
   });
 
+  it('a route handler may refuse outright, with its own reason', async () => {
+    const ports = inMemoryPorts();
+    const closed = definePlugin({
+      name: 'closed-at-night',
+      setup: (ctx) =>
+        void ctx.hooks.route.register(() => ({ refuse: { reason: 'unavailable', detail: 'office closed' } })),
+    });
+    const gateway = await createGateway({
+      logger: capturingLogger().logger,
+      config: { http: { enabled: false } },
+      ...ports,
+      plugins: [closed],
+    });
+    await gateway.start();
+    const incoming = ports.sip.receive('sip:100@pbx', 'sip:200@pbx');
+    await waitFor(() => incoming.rejected.length === 1);
+    expect(incoming.rejected[0]).toEqual({ reason: 'unavailable', detail: 'office closed' });
+    await gateway.stop();
+  });
+
   it('an admission refusal answers busy without routing', async () => {
     const ports = inMemoryPorts();
     const full = definePlugin({

@@ -7,7 +7,7 @@ import type { CallRegistry } from '../calls/CallRegistry.ts';
 import { errorMessage } from '../errors.ts';
 import type { EventBus } from '../events/EventBus.ts';
 import type { Hooks } from '../hooks/Hooks.ts';
-import type { CallRequest } from '../hooks/HookTypes.ts';
+import type { CallRequest, RouteDestination, RouteRefusal } from '../hooks/HookTypes.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { CallLeg, EndReason, LegEvent } from '../ports/common.ts';
 import type { MediaRelay } from '../ports/MediaRelay.ts';
@@ -54,13 +54,11 @@ export class CallBridge {
     if (!call) return;
     await this.#setUp(call, incoming, incoming.headers, async (request) => {
       const destination = await this.#decide(call, request);
-      if (destination?.kind !== 'platform')
-        return this.#refuse(
-          call,
-          incoming,
-          'not-found',
-          destination ? 'a SIP call can only be routed to app users' : undefined,
-        );
+      if (!('kind' in destination))
+        return this.#refuse(call, incoming, destination.reason, destination.detail);
+      if (destination.kind !== 'platform') {
+        return this.#refuse(call, incoming, 'not-found', 'a SIP call can only be routed to app users');
+      }
       const { media, platform } = this.#required(['media', 'platform']);
       const session = await media.createSession({
         callId: call.id,
@@ -89,13 +87,10 @@ export class CallBridge {
     if (!call) return;
     await this.#setUp(call, incoming, incoming.userInfo, async (request) => {
       const destination = await this.#decide(call, request);
-      if (destination?.kind !== 'sip')
-        return this.#refuse(
-          call,
-          incoming,
-          'not-found',
-          destination ? 'an app call can only be routed to SIP' : undefined,
-        );
+      if (!('kind' in destination))
+        return this.#refuse(call, incoming, destination.reason, destination.detail);
+      if (destination.kind !== 'sip')
+        return this.#refuse(call, incoming, 'not-found', 'an app call can only be routed to SIP');
       const { media, sip } = this.#required(['media', 'sip']);
       const session = await media.createSession({
         callId: call.id,
@@ -184,12 +179,16 @@ export class CallBridge {
     }
   }
 
-  async #decide(call: Call, request: CallRequest) {
+  /** The route hook's answer: a destination, or a refusal (a dial plan's own, or "no route"). */
+  async #decide(call: Call, request: CallRequest): Promise<RouteDestination | RouteRefusal> {
     const outcome = await this.#options.hooks.route.run(request);
     if (!outcome.decided) {
       call.logger.info({ reason: outcome.reason }, 'no route');
-      return undefined;
+      return outcome.failedHandler
+        ? { reason: 'refused', detail: outcome.reason }
+        : { reason: 'not-found', detail: 'no route for this call' };
     }
+    if ('refuse' in outcome.decision) return outcome.decision.refuse;
     call.publish({ type: 'call.routed', destination: outcome.decision.destination, by: outcome.by });
     return outcome.decision.destination;
   }

@@ -28,8 +28,19 @@ export interface CallRequest {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
-/** A route handler returns a destination to decide, or undefined to let the next handler decide. */
-export type RouteDecision = { readonly destination: RouteDestination } | undefined;
+/** Why a route handler refuses a call outright (a dial plan's "closed", "blocked"). */
+export interface RouteRefusal {
+  readonly reason: 'not-found' | 'unavailable' | 'busy' | 'declined' | 'refused';
+  readonly detail?: string;
+}
+
+/**
+ * A route handler returns a destination, or a refusal, to decide; or undefined to let the next handler decide.
+ */
+export type RouteDecision =
+  | { readonly destination: RouteDestination }
+  | { readonly refuse: RouteRefusal }
+  | undefined;
 
 export type AdmitDecision =
   | { readonly admit: true }
