@@ -111,11 +111,8 @@ export async function startBaresipPhone(options: BaresipPhoneOptions): Promise<B
           pending.get(message.token)?.(String(message.data ?? ''));
       }
     });
-    await waitFor(
-      `${options.name} registered`,
-      () => events.some((event) => event.type === 'REGISTER_OK'),
-      15_000,
-    );
+    // REGISTER_OK may come before ctrl_tcp accepts us: the console line is the reliable sign.
+    await waitFor(`${options.name} registered`, () => / 200 OK /.test(child.output()), 15_000);
   } catch (error) {
     socket?.destroy();
     await child.stop();

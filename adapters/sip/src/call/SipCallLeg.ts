@@ -186,7 +186,8 @@ export class SipCallLeg implements SipLeg {
       this.#answered = true;
       this.#emit({ type: 'answered' });
     }
-    if (state === SessionState.Terminated) this.#finish();
+    // sip.js changes state before it hands the final response to our delegate: let that run first.
+    if (state === SessionState.Terminated) queueMicrotask(() => this.#finish());
   }
 
   #finish(): void {
