@@ -30,6 +30,8 @@ export const defaultSandboxUsers: readonly SandboxUserSeed[] = [
 
 const chatPath = '/ws';
 const softphonePrefix = '/softphone/';
+/** Pages served by the sandbox (the softphone) read their `ConnectyCube.init` arguments here. */
+const clientConfigPath = '/sandbox/config.json';
 
 const silentLogger: SandboxLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -153,6 +155,14 @@ export class Sandbox {
     };
   }
 
+  /** Both arguments of `ConnectyCube.init`, as served to pages at `/sandbox/config.json` (no secret beyond the app's auth key). */
+  clientConfig(): { credentials: { appId: number; authKey: string }; config: SandboxSdkConfig } {
+    return {
+      credentials: { appId: this.#credentials.appId, authKey: this.#credentials.authKey },
+      config: this.sdkConfig(),
+    };
+  }
+
   /** What the admin view shows: users, live sessions (tokens shortened), who is online. */
   adminState(): AdminState {
     return {
@@ -189,6 +199,10 @@ export class Sandbox {
   async #request(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', this.#origin);
     try {
+      if (url.pathname === clientConfigPath && request.method === 'GET') {
+        sendJson(response, 200, this.clientConfig());
+        return;
+      }
       if (RestApi.owns(url.pathname)) return await this.#rest.handle(request, response, url);
       if (url.pathname === '/admin' && request.method === 'GET')
         return sendJson(response, 200, this.adminState());

@@ -2,3 +2,4 @@
 export { Sandbox, startSandbox, defaultSandboxUsers } from './Sandbox.ts';
 export type * from './SandboxTypes.ts';
 export { RestError, SandboxClosedError, JanusStartError } from './errors.ts';
+export { runSandboxCli } from './cli.ts';
