@@ -3,7 +3,7 @@
 # registry when the system Node is older), pnpm at the version package.json pins, and the locked dependencies.
 
 # Debian packages the test suite drives as real peers (and Redis for the job queues).
-cubebridge_debian_packages=(redis-server kamailio kamailio-websocket-modules baresip-core sip-tester sox chromium janus iproute2 util-linux)
+cubebridge_debian_packages=(redis-server kamailio kamailio-websocket-modules baresip-core sip-tester sox chromium janus iproute2 util-linux ffmpeg)
 
 ensure_debian_packages() {
   local missing=() package

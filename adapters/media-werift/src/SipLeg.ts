@@ -339,7 +339,7 @@ export class SipLeg implements SipMediaEndpoint {
     this.#rtcpTimer = undefined;
     this.#keyframeRequests.complete();
     const sockets = this.#sockets ?? (await this.#allocating?.catch(() => undefined));
-    if (sockets) this.#options.ports.release(sockets);
+    if (sockets) await this.#options.ports.release(sockets);
     this.#sockets = undefined;
   }
 
@@ -432,7 +432,7 @@ export class SipLeg implements SipMediaEndpoint {
     if (this.#sockets) return Promise.resolve(this.#sockets);
     this.#allocating ??= this.#options.ports.allocate().then((sockets) => {
       if (this.#closed) {
-        this.#options.ports.release(sockets);
+        void this.#options.ports.release(sockets);
         throw new MediaClosedError('sip leg');
       }
       this.#sockets = sockets;

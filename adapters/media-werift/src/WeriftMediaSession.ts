@@ -169,6 +169,8 @@ export class WeriftMediaSession implements MediaSession {
     this.#toSip = undefined;
     this.#toWebRtc = undefined;
     await Promise.all([this.sip.close(), this.webrtc.close()]);
+    // A dgram socket emits 'close' before libuv has released its handle; one turn of the loop later it is gone.
+    await new Promise((resolve) => setImmediate(resolve));
     const stats = this.stats();
     this.#events.next({ type: 'stats', stats, final: true });
     this.#events.next({ type: 'closed', stats });

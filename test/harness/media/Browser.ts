@@ -92,8 +92,12 @@ window.media = {
   insertDtmf(digits) { this.sender.dtmf.insertDTMF(digits, 100, 70); },
   async inbound() {
     const stats = await this.pc.getStats();
-    for (const s of stats.values()) if (s.type === 'inbound-rtp' && s.kind === 'audio') return s;
-    return null;
+    return [...stats.values()].filter((s) => s.type === 'inbound-rtp' && s.kind === 'audio').map((s) => ({ ssrc: s.ssrc, packetsReceived: s.packetsReceived, packetsLost: s.packetsLost }));
+  },
+  async outbound() {
+    const stats = await this.pc.getStats();
+    const codecs = new Map([...stats.values()].filter((s) => s.type === 'codec').map((s) => [s.id, s.mimeType]));
+    return [...stats.values()].filter((s) => s.type === 'outbound-rtp' && s.kind === 'audio').map((s) => ({ ssrc: s.ssrc, packetsSent: s.packetsSent, codec: codecs.get(s.codecId) }));
   },
   negotiatedCodec() {
     const sdp = this.pc.remoteDescription.sdp;
@@ -185,8 +189,13 @@ export class MediaPage {
     return this.#call('insertDtmf', digits);
   }
 
-  inbound(): Promise<{ packetsReceived: number } | null> {
+  /** One entry per audio SSRC the browser has received. */
+  inbound(): Promise<{ ssrc: number; packetsReceived: number; packetsLost: number }[]> {
     return this.#call('inbound');
+  }
+
+  outbound(): Promise<{ ssrc: number; packetsSent: number; codec: string | undefined }[]> {
+    return this.#call('outbound');
   }
 
   negotiatedCodec(): Promise<string> {

@@ -142,7 +142,11 @@ export class RtpPeer {
     }
   }
 
+  #closed = false;
+
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));

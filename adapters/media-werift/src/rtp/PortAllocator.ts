@@ -34,7 +34,7 @@ export class PortAllocator {
       if (!rtp) continue;
       const rtcp = await this.#bind(port + 1);
       if (!rtcp) {
-        rtp.close();
+        await new Promise<void>((resolve) => rtp.close(() => resolve()));
         continue;
       }
       this.#inUse.add(port);
@@ -43,10 +43,12 @@ export class PortAllocator {
     throw new PortRangeExhaustedError(this.#range);
   }
 
-  release(pair: SocketPair): void {
+  /** Closes both sockets; resolves once they are really closed, so no handle outlives the session. */
+  async release(pair: SocketPair): Promise<void> {
     this.#inUse.delete(pair.port);
-    pair.rtp.close();
-    pair.rtcp.close();
+    await Promise.all(
+      [pair.rtp, pair.rtcp].map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))),
+    );
   }
 
   #bind(port: number): Promise<Socket | undefined> {
