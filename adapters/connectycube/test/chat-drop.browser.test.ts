@@ -10,7 +10,7 @@ import { type RecordingContext, recordingContext } from '../../../test/harness/p
 import { TcpDropProxy } from '../../../test/harness/platform/TcpDropProxy.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
 import { type ConnectyCubePlatform, connectycube } from '../src/index.ts';
-import { legEvent } from './legEvents.ts';
+import { legEvent } from '../../../test/harness/platform/legEvents.ts';
 
 let sandbox: Sandbox;
 let browser: Browser;

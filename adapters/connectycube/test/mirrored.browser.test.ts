@@ -8,7 +8,7 @@ import { launchChromium, SdkPage } from '../../../test/harness/browser/index.ts'
 import { recordingContext } from '../../../test/harness/platform/adapterContext.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
 import { type ConnectyCubePlatform, connectycube } from '../src/index.ts';
-import { legEvent } from './legEvents.ts';
+import { legEvent } from '../../../test/harness/platform/legEvents.ts';
 
 let sandbox: Sandbox;
 let browser: Browser;

@@ -5,7 +5,7 @@ import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RecordingContext, recordingContext } from '../../../test/harness/platform/adapterContext.ts';
-import { legEvent } from './legEvents.ts';
+import { legEvent } from '../../../test/harness/platform/legEvents.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
 
 let sandbox: Sandbox;

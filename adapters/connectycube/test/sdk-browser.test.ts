@@ -9,7 +9,7 @@ import { launchChromium, SdkPage } from '../../../test/harness/browser/index.ts'
 import { type RecordingContext, recordingContext } from '../../../test/harness/platform/adapterContext.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
 import { type ConnectyCubePlatform, connectycube, UnsupportedError } from '../src/index.ts';
-import { legEvent } from './legEvents.ts';
+import { legEvent } from '../../../test/harness/platform/legEvents.ts';
 
 let sandbox: Sandbox;
 let browser: Browser;
