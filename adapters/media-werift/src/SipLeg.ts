@@ -261,9 +261,13 @@ export class SipLeg implements SipMediaEndpoint {
     this.#state = 'stable';
     if (!accepted) {
       this.#apply(undefined, 'inactive', undefined);
-      throw new UnsupportedMediaError(
-        'sip: the offer has no audio stream with a codec and profile we support',
-      );
+      // Audio disabled on purpose (port 0) is answered in kind; audio we cannot use is the SIP adapter's 488.
+      if (offer.media.some((media) => media.kind === 'audio' && media.port !== 0)) {
+        throw new UnsupportedMediaError(
+          'sip: the offer has no audio stream with a codec and profile we support',
+        );
+      }
+      return this.#write(sections);
     }
     this.#srtp = this.#sdes.acceptOffer(accepted.media);
     this.#apply(

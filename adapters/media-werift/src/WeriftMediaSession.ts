@@ -112,7 +112,7 @@ export class WeriftMediaSession implements MediaSession {
     const clock = telephoneEvent.clockRate;
     const step = Math.round((clock * DTMF_UPDATE_MS) / 1000);
     const total = Math.max(step, Math.round((clock * durationMs) / 1000));
-    const timestamp = stream.currentTimestamp(performance.now());
+    const timestamp = stream.beginLocalEvent(performance.now());
     let duration = 0;
     await new Promise<void>((resolve) => {
       const sender = { timer: undefined as unknown as NodeJS.Timeout, resolve };

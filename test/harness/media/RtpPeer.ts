@@ -144,6 +144,11 @@ export class RtpPeer {
 
   #closed = false;
 
+  /** Sends `count` audio packets at once, as a network burst would deliver them. */
+  burst(count: number): void {
+    for (let i = 0; i < count; i++) this.#tick(true);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -152,7 +157,7 @@ export class RtpPeer {
     await new Promise<void>((resolve) => this.#socket.close(() => resolve()));
   }
 
-  #tick(): void {
+  #tick(force = false): void {
     const samples = this.codec === 'G722' ? 320 : 160;
     const rate = this.codec === 'G722' ? 16000 : 8000;
     const pcm = new Int16Array(samples);
@@ -163,7 +168,7 @@ export class RtpPeer {
     this.#phase %= 2 * Math.PI;
     const timestamp = this.#timestamp;
     this.#timestamp = (this.#timestamp + 160) >>> 0;
-    if (!this.#sending) return;
+    if (!this.#sending && !force) return;
     const payload = this.codec === 'G722' ? this.#encoder.encode(pcm) : encodeG711(this.codec, pcm);
     this.#send(PAYLOAD_TYPES[this.codec], false, timestamp, payload);
   }

@@ -9,6 +9,8 @@ const MAX_FORWARD_GAP = 1000;
 const MAX_REORDER = 100;
 /** A timestamp step of more than this many seconds is a jump in the source's clock, not silence suppression. */
 const MAX_TIMESTAMP_JUMP_SECONDS = 10;
+/** Source id of packets we generate: outside the 32-bit SSRC space, so no real source matches it. */
+const LOCAL_SOURCE = -1;
 
 export interface RewrittenPosition {
   sequenceNumber: number;
@@ -89,9 +91,17 @@ export class StreamRewriter {
     return this.#sequence;
   }
 
-  /** The stream's timestamp now, for packets we generate ourselves: the last one plus the wall-clock time since. */
-  currentTimestamp(nowMs: number): number {
-    return this.#started ? (this.#timestamp + this.#elapsedTicks(nowMs)) >>> 0 : this.#timestamp;
+  /**
+   * Timestamp for an event we generate ourselves (a DTMF digit): the stream's last timestamp plus the wall-clock time
+   * since. The stream's head moves there, so two digits never share a timestamp and the next source packet resyncs.
+   */
+  beginLocalEvent(nowMs: number): number {
+    const timestamp = (this.#timestamp + this.#elapsedTicks(nowMs)) >>> 0;
+    this.#started = true;
+    this.#sourceSsrc = LOCAL_SOURCE;
+    this.#timestamp = timestamp;
+    this.#wallClockMs = nowMs;
+    return timestamp;
   }
 
   #elapsedTicks(nowMs: number): number {
