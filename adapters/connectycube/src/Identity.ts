@@ -4,7 +4,7 @@ import type { GatewayEvent, Logger } from '@cubebridge/core';
 import { Subject } from 'rxjs';
 import { platformUri } from './addresses.ts';
 import type { ResolvedOptions, UserCredentials } from './ConnectyCubeOptions.ts';
-import { InvalidStateError } from './errors.ts';
+import { IdentityLoginError, InvalidStateError } from './errors.ts';
 import { type ConnectyCubeSdk, createSdkInstance } from './sdk.ts';
 import { type CallSignal, parseSignal, signalExtension } from './signals.ts';
 
@@ -81,12 +81,20 @@ export class Identity {
   async start(): Promise<void> {
     const sdk = createSdkInstance(this.#options);
     this.#sdk = sdk;
-    const session = await sdk.createSession({ ...this.#credentials });
+    const session = await sdk
+      .createSession({ ...this.#credentials })
+      .catch((error: unknown) => Promise.reject(new IdentityLoginError(this.#loginName, 'session', error)));
     this.#userId = session.user_id;
     this.#logger.info({ identity: this.uri }, 'ConnectyCube session created');
     this.#wireChat(sdk);
-    await sdk.chat.connect({ userId: this.userId, password: this.#credentials.password });
+    await sdk.chat
+      .connect({ userId: this.userId, password: this.#credentials.password })
+      .catch((error: unknown) => Promise.reject(new IdentityLoginError(this.#loginName, 'chat', error)));
     this.#emit({ type: 'platform.connected', identity: this.uri, at: Date.now() });
+  }
+
+  get #loginName(): string {
+    return 'login' in this.#credentials ? this.#credentials.login : this.#credentials.email;
   }
 
   #wireChat(sdk: ConnectyCubeSdk): void {

@@ -24,3 +24,36 @@ export class IdentityNotFoundError extends Error {
 export class ConnectyCubeOptionsError extends Error {
   override readonly name = 'ConnectyCubeOptionsError';
 }
+
+/**
+ * An identity could not log in: the REST session (`session`: bad credentials, unreachable API) or chat (`chat`).
+ * The message carries the server's answer (status and error texts), never the password.
+ */
+export class IdentityLoginError extends Error {
+  override readonly name = 'IdentityLoginError';
+  readonly login: string;
+  readonly stage: 'session' | 'chat';
+  constructor(login: string, stage: 'session' | 'chat', cause: unknown) {
+    super(
+      `ConnectyCube ${stage === 'session' ? 'login' : 'chat connection'} failed for '${login}': ${describe(cause)}`,
+      {
+        cause,
+      },
+    );
+    this.login = login;
+    this.stage = stage;
+  }
+}
+
+/** The SDK rejects with `{ code, info }` objects, strings, or errors. */
+function describe(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  if (typeof cause === 'string') return cause;
+  if (typeof cause === 'object' && cause !== null) {
+    const { code, info } = cause as { code?: unknown; info?: unknown };
+    return [code, info === undefined ? undefined : JSON.stringify(info)]
+      .filter((part) => part !== undefined)
+      .join(' ');
+  }
+  return String(cause);
+}

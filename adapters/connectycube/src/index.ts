@@ -19,6 +19,7 @@ export type {
 export type { DtmfMessage } from './DtmfMessage.ts';
 export {
   ConnectyCubeOptionsError,
+  IdentityLoginError,
   IdentityNotFoundError,
   InvalidStateError,
   UnsupportedError,

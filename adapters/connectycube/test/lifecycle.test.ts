@@ -1,0 +1,102 @@
+// Start and stop of the platform against the sandbox (SDK in Node, no browser): login failures are named and
+// keep the password out, stop is idempotent and also works while chat is down and reconnecting.
+import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordingContext } from '../../../test/harness/platform/adapterContext.ts';
+import { TcpDropProxy } from '../../../test/harness/platform/TcpDropProxy.ts';
+import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
+import {
+  type ConnectyCubeOptions,
+  ConnectyCubePlatform,
+  IdentityLoginError,
+  InvalidStateError,
+} from '../src/index.ts';
+
+let sandbox: Sandbox;
+let proxy: TcpDropProxy;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ janus: 'off' });
+  proxy = await TcpDropProxy.start(Number(new URL(sandbox.chatEndpoint).port));
+});
+
+afterAll(async () => {
+  await proxy?.close();
+  await sandbox?.close();
+});
+
+function options(password: string, viaProxy = false): ConnectyCubeOptions {
+  const chatUrl = new URL(sandbox.chatEndpoint);
+  if (viaProxy) chatUrl.port = String(proxy.port);
+  return {
+    appId: sandbox.credentials.appId,
+    authKey: sandbox.credentials.authKey,
+    endpoints: { apiUrl: sandbox.apiEndpoint, chat: '127.0.0.1', chatUrl: chatUrl.toString() },
+    identities: { mode: 'gateway', user: { login: 'carol', password } },
+    reconnectDelayMs: 200,
+  };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+describe('platform lifecycle', () => {
+  it('a wrong password fails start with IdentityLoginError naming the login, not the password', async () => {
+    const platform = new ConnectyCubePlatform(options('wrong-secret-123'));
+    const context = recordingContext();
+    const error = await platform.start(context).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(IdentityLoginError);
+    expect(error).toMatchObject({ login: 'carol', stage: 'session' });
+    expect(String((error as Error).message)).toMatch(/^ConnectyCube login failed for 'carol': 401/);
+    expect(String((error as Error).message)).not.toContain('wrong-secret-123');
+    expect(context.logLines.join('\n')).not.toContain('wrong-secret-123');
+    const media = new WeriftTestPeer();
+    try {
+      const call = platform.call({
+        callId: 'x',
+        to: ['1001'],
+        from: { uri: 'sip:a@b' },
+        media,
+        kinds: { audio: true, video: false },
+      });
+      await expect(call).rejects.toBeInstanceOf(InvalidStateError);
+    } finally {
+      await media.close();
+    }
+  });
+
+  it('start announces the identity, stop disconnects it and is idempotent', async () => {
+    const platform = new ConnectyCubePlatform(options('carol-password'));
+    const context = recordingContext();
+    await platform.start(context);
+    const identity = platform.identities[0]?.uri;
+    expect(context.events.map((e) => e.type)).toEqual(['platform.connected']);
+    await platform.stop();
+    await platform.stop();
+    expect(context.events.at(-1)).toMatchObject({ type: 'platform.disconnected', identity });
+    expect(platform.identities[0]?.closed).toBe(true);
+  });
+
+  it('stop while chat is down and reconnecting ends the reconnect attempts', async () => {
+    const platform = new ConnectyCubePlatform(options('carol-password', true));
+    const context = recordingContext();
+    await platform.start(context);
+    proxy.drop({ stayDown: true });
+    try {
+      await until(() => context.events.filter((e) => e.type === 'platform.reconnecting').length >= 2);
+      await platform.stop();
+      const attempts = context.events.filter((e) => e.type === 'platform.reconnecting').length;
+      // Several reconnect delays pass with the proxy back up: a stopped platform must not log in again.
+      proxy.restore();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(context.events.filter((e) => e.type === 'platform.reconnecting')).toHaveLength(attempts);
+      expect(proxy.connections).toBe(0);
+    } finally {
+      proxy.restore();
+    }
+  });
+});
