@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ChatServer } from './chat/ChatServer.ts';
+import { Conference } from './conference/Conference.ts';
 import { SandboxClosedError } from './errors.ts';
 import { RestApi } from './rest/RestApi.ts';
 import { sendError, sendJson } from './rest/HttpExchange.ts';
@@ -29,6 +30,7 @@ export const defaultSandboxUsers: readonly SandboxUserSeed[] = [
 ];
 
 const chatPath = '/ws';
+const conferencePath = '/janus';
 const softphonePrefix = '/softphone/';
 /** Pages served by the sandbox (the softphone) read their `ConnectyCube.init` arguments here. */
 const clientConfigPath = '/sandbox/config.json';
@@ -45,12 +47,19 @@ export class Sandbox {
   readonly #rest: RestApi;
   readonly #static: StaticFiles;
   readonly #credentials: SandboxCredentials;
+  readonly #conference: Conference | undefined;
   readonly #origin: string;
   #closing: Promise<void> | undefined;
 
   /** Use `startSandbox()`: the constructor only wires parts around an already listening server. */
-  private constructor(server: Server, options: SandboxOptions, logger: SandboxLogger) {
+  private constructor(
+    server: Server,
+    options: SandboxOptions,
+    logger: SandboxLogger,
+    conference: Conference | undefined,
+  ) {
     this.#server = server;
+    this.#conference = conference;
     this.#logger = logger;
     this.#credentials = {
       appId: options.appId ?? 1,
@@ -93,9 +102,21 @@ export class Sandbox {
         resolve();
       });
     });
-    const sandbox = new Sandbox(server, options, logger);
+    let conference: Conference | undefined;
+    try {
+      conference = await Conference.start(options.janus ?? 'auto', options.janusIceInterfaces, logger);
+    } catch (error) {
+      server.close();
+      throw error;
+    }
+    const sandbox = new Sandbox(server, options, logger, conference);
     logger.info(
-      { api: sandbox.apiEndpoint, chat: sandbox.chatEndpoint, softphone: sandbox.softphoneUrl },
+      {
+        api: sandbox.apiEndpoint,
+        chat: sandbox.chatEndpoint,
+        conference: sandbox.conferenceEndpoint ?? 'off',
+        softphone: sandbox.softphoneUrl,
+      },
       'ConnectyCube sandbox listening',
     );
     return sandbox;
@@ -113,7 +134,7 @@ export class Sandbox {
 
   /** The Janus proxy (`conference.server`), or undefined when conferences are off. */
   get conferenceEndpoint(): string | undefined {
-    return undefined;
+    return this.#conference ? `${this.#origin.replace(/^http/, 'ws')}${conferencePath}` : undefined;
   }
 
   /** Where the web softphone is served, when the sandbox was given its folder. */
@@ -189,6 +210,7 @@ export class Sandbox {
 
   async #shutdown(): Promise<void> {
     await this.#chat.close();
+    await this.#conference?.close();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -219,6 +241,10 @@ export class Sandbox {
     const { pathname } = new URL(request.url ?? '/', this.#origin);
     if (pathname === chatPath && !this.closed) {
       this.#chat.handleUpgrade(request, socket, head);
+      return;
+    }
+    if (pathname === conferencePath && this.#conference && !this.closed) {
+      this.#conference.handleUpgrade(request, socket, head);
       return;
     }
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -28,6 +28,11 @@ export interface SandboxOptions {
   readonly authSecret?: string;
   readonly users?: readonly SandboxUserSeed[];
   readonly janus?: JanusOption;
+  /**
+   * Janus `nat.ice_enforce_list` (interface names or addresses). Janus never offers loopback candidates, so on a
+   * machine (or network namespace) with only `lo`, give it an interface with an address, e.g. a veth carrying 127.0.0.2.
+   */
+  readonly janusIceInterfaces?: string;
   /** A folder served at `/softphone/` (the web softphone example), with the SDK's browser build at `/vendor/`. */
   readonly staticDir?: string;
   /** Session token lifetime in seconds (default two hours, as the real service). */

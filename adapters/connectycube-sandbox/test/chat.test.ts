@@ -13,7 +13,7 @@ describe('chat: XMPP over WebSocket', () => {
   const bob = { id: 2002, login: 'bob', password: 'bob-secret-1' };
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ appId, authKey: 'k', users: [alice, bob] });
+    sandbox = await startSandbox({ appId, authKey: 'k', users: [alice, bob], janus: 'off' });
   });
   afterEach(() => {
     for (const client of clients.splice(0)) client.close();

@@ -13,7 +13,7 @@ describe('the connectycube SDK (Node build) against the sandbox', () => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ appId: 77, authKey: 'node-key' });
+    sandbox = await startSandbox({ appId: 77, authKey: 'node-key', janus: 'off' });
   });
   afterAll(async () => {
     for (const client of clients) client.chat.disconnect();

@@ -15,6 +15,7 @@ describe('REST API', () => {
     sandbox = await startSandbox({
       appId,
       authKey,
+      janus: 'off',
       users: [
         { login: 'alice', password: 'alice-pass-1', fullName: 'Alice A', email: 'alice@example.org' },
         { id: 5000, login: 'bob', password: 'bob-pass-1' },

@@ -11,7 +11,10 @@ export interface SdkTarget {
   sdkConfig(): unknown;
 }
 
-/** One SDK call event as the page recorded it. */
+/** Where received audio is measured: a 1:1 call or a conference. */
+export type ToneSource = 'call' | 'conference';
+
+/** One SDK call or conference event as the page recorded it. */
 export interface SdkEvent {
   readonly type:
     | 'call'
@@ -21,11 +24,16 @@ export interface SdkEvent {
     | 'no-answer'
     | 'close'
     | 'connection-state'
-    | 'remote-stream';
+    | 'remote-stream'
+    | 'participant-joined'
+    | 'participant-left'
+    | 'conference-error'
+    | 'conference-stream';
   readonly sessionId: string | null;
   readonly userId: number | null;
   readonly userInfo?: Record<string, unknown>;
   readonly state?: number;
+  readonly error?: string;
   readonly at: number;
 }
 
@@ -136,21 +144,38 @@ export class SdkPage {
   async waitForTone(
     userId: number,
     frequency: number,
-    { minLevelDb = -50, timeoutMs = 30_000 } = {},
+    { minLevelDb = -50, timeoutMs = 30_000, source = 'call' as ToneSource } = {},
   ): Promise<number> {
     const handle = await this.page.waitForFunction(
-      ([u, f, m]) => {
-        const level = window.sdkHarness.toneLevel(u, f);
+      ([u, f, m, s]) => {
+        const level = window.sdkHarness.toneLevel(u, f, s);
         return level >= m ? level : false;
       },
-      [userId, frequency, minLevelDb] as const,
+      [userId, frequency, minLevelDb, source] as const,
       { timeout: timeoutMs, polling: 200 },
     );
     return (await handle.jsonValue()) as number;
   }
 
-  toneLevel(userId: number, frequency: number): Promise<number> {
-    return this.page.evaluate(([u, f]) => window.sdkHarness.toneLevel(u, f), [userId, frequency] as const);
+  toneLevel(userId: number, frequency: number, source: ToneSource = 'call'): Promise<number> {
+    return this.page.evaluate(([u, f, s]) => window.sdkHarness.toneLevel(u, f, s), [
+      userId,
+      frequency,
+      source,
+    ] as const);
+  }
+
+  /** Joins a conference room with the microphone (the SDK's `videochatconference`, through `conference.server`). */
+  joinConference(roomId: string, displayName: string): Promise<void> {
+    return this.page.evaluate(([r, u, n]) => window.sdkHarness.joinConference(r, u, n), [
+      roomId,
+      this.userId,
+      displayName,
+    ] as const);
+  }
+
+  leaveConference(): Promise<void> {
+    return this.page.evaluate(() => window.sdkHarness.leaveConference());
   }
 
   close(): Promise<void> {
@@ -180,7 +205,9 @@ interface SdkHarness {
   reject(userInfo?: Record<string, string>): void;
   hangUp(userInfo?: Record<string, string>): void;
   sendChat(userId: number, body: string): string;
-  toneLevel(userId: number, frequency: number): number;
+  toneLevel(userId: number, frequency: number, source: ToneSource): number;
+  joinConference(roomId: string, userId: number, displayName: string): Promise<void>;
+  leaveConference(): Promise<void>;
 }
 
 declare global {

@@ -6,6 +6,7 @@
   const sessions = new Map();
   const meters = new Map();
   let current;
+  let conference;
 
   function record(type, session, userId, extra) {
     events.push({ type, sessionId: session?.ID ?? null, userId: userId ?? null, ...extra, at: Date.now() });
@@ -62,6 +63,20 @@
       });
       if (stream.getAudioTracks().length > 0) meter(`call:${userId}`, stream);
     };
+    const rooms = ConnectyCube.videochatconference;
+    if (!rooms) return;
+    rooms.onParticipantJoinedListener = (_session, userId, userName) =>
+      record('participant-joined', null, userId, { userName });
+    rooms.onParticipantLeftListener = (_session, userId) => record('participant-left', null, userId);
+    rooms.onErrorListener = (_session, error) =>
+      record('conference-error', null, null, { error: JSON.stringify(error) });
+    rooms.onRemoteStreamListener = (_session, userId, stream) => {
+      record('conference-stream', null, userId, {
+        audio: stream.getAudioTracks().length,
+        video: stream.getVideoTracks().length,
+      });
+      if (stream.getAudioTracks().length > 0) meter(`conference:${userId}`, stream);
+    };
   }
 
   window.sdkHarness = {
@@ -103,9 +118,22 @@
     hangUp(userInfo) {
       current.stop(userInfo ?? {});
     },
-    /** Level (dBFS) of the tone `frequency` in the audio received from `userId`; -Infinity before any audio arrived. */
-    toneLevel(userId, frequency) {
-      const entry = meters.get(`call:${userId}`);
+    /** Joins a conference room (Janus video room through `conference.server`) with the microphone only. */
+    async joinConference(roomId, userId, displayName) {
+      conference = ConnectyCube.videochatconference.createNewSession();
+      await conference.getUserMedia({ audio: true, video: false });
+      await conference.join(roomId, userId, displayName);
+    },
+    async leaveConference() {
+      await conference?.leave();
+      conference = undefined;
+    },
+    /**
+     * Level (dBFS) of the tone `frequency` in the audio received from `userId` in a call (`source` 'call') or a
+     * conference ('conference'); -Infinity before any audio arrived.
+     */
+    toneLevel(userId, frequency, source = 'call') {
+      const entry = meters.get(`${source}:${userId}`);
       return entry ? levelAt(entry.analyser, frequency) : Number.NEGATIVE_INFINITY;
     },
     sendChat(userId, body) {
