@@ -52,7 +52,7 @@ export class ConnectyCubePlatform implements Platform {
   }
 
   async start(context: AdapterContext): Promise<void> {
-    if (this.#state !== 'new') throw new InvalidStateError('cannot start', this.#state);
+    if (this.#state !== 'new') throw new InvalidStateError('ConnectyCube platform', this.#state, 'start');
     this.#state = 'starting';
     this.#context = context;
     const logger = this.#logger;
@@ -98,7 +98,8 @@ export class ConnectyCubePlatform implements Platform {
   }
 
   get #logger(): Logger {
-    if (!this.#context) throw new InvalidStateError('platform not started', this.#state);
+    if (!this.#context)
+      throw new InvalidStateError('ConnectyCube platform', this.#state, 'be used before start()');
     return this.#context.logger;
   }
 
@@ -182,7 +183,7 @@ export class ConnectyCubePlatform implements Platform {
   }
 
   async call(request: OutgoingPlatformCallRequest): Promise<PlatformLeg> {
-    if (this.#state !== 'started') throw new InvalidStateError('cannot call', this.#state);
+    if (this.#state !== 'started') throw new InvalidStateError('ConnectyCube platform', this.#state, 'call');
     const callees = request.to.map((address) => {
       const id = parseUserId(address);
       if (id === undefined) throw new IdentityNotFoundError(`not a ConnectyCube user: ${address}`);

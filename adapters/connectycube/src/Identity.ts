@@ -65,7 +65,8 @@ export class Identity {
 
   /** The ConnectyCube user id; known once started. */
   get userId(): number {
-    if (this.#userId === undefined) throw new InvalidStateError('identity not started', 'new');
+    if (this.#userId === undefined)
+      throw new InvalidStateError('ConnectyCube identity', 'new', 'be used before start()');
     return this.#userId;
   }
 
@@ -182,7 +183,7 @@ export class Identity {
   }
 
   #write(stanza: () => void): Promise<void> {
-    if (this.#closed) return Promise.reject(new InvalidStateError('cannot send', 'closed'));
+    if (this.#closed) return Promise.reject(new InvalidStateError('ConnectyCube identity', 'closed', 'send'));
     if (!this.online) {
       this.#pending.push(stanza);
       return Promise.resolve();
@@ -205,7 +206,7 @@ export class Identity {
   }
 
   #requireSdk(): ConnectyCubeSdk {
-    if (!this.#sdk) throw new InvalidStateError('identity not started', 'new');
+    if (!this.#sdk) throw new InvalidStateError('ConnectyCube identity', 'new', 'be used before start()');
     return this.#sdk;
   }
 

@@ -83,7 +83,8 @@ export class InboundCall implements IncomingPlatformCall {
   }
 
   async accept(media: WebRtcMediaEndpoint): Promise<PlatformLeg> {
-    if (this.#state !== 'offered') throw new InvalidStateError('cannot accept', this.#state);
+    if (this.#state !== 'offered')
+      throw new InvalidStateError('incoming ConnectyCube call', this.#state, 'accept');
     this.#state = 'accepted';
     clearTimeout(this.#timer);
     const { identity, signal, callerID, logger } = this.#options;

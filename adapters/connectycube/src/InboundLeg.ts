@@ -81,11 +81,12 @@ export class InboundLeg extends ConnectyCubeLeg {
 
   /** ConnectyCube has no ringing signal: the app shows its call as ringing from the start. */
   async ring(): Promise<void> {
-    if (this.state !== 'ringing') throw new InvalidStateError('cannot ring', this.state);
+    if (this.state !== 'ringing') throw new InvalidStateError('inbound ConnectyCube leg', this.state, 'ring');
   }
 
   async answer(): Promise<void> {
-    if (this.state !== 'ringing') throw new InvalidStateError('cannot answer', this.state);
+    if (this.state !== 'ringing')
+      throw new InvalidStateError('inbound ConnectyCube leg', this.state, 'answer');
     const answer = await this.media.createAnswer();
     if (this.state !== 'ringing') return;
     this.state = 'active';

@@ -125,11 +125,11 @@ export class OutboundLeg extends ConnectyCubeLeg {
   }
 
   async ring(): Promise<void> {
-    throw new InvalidStateError('ring() is for inbound legs', this.state);
+    throw new InvalidStateError('outbound ConnectyCube leg', this.state, 'ring (inbound legs only)');
   }
 
   async answer(): Promise<void> {
-    throw new InvalidStateError('answer() is for inbound legs', this.state);
+    throw new InvalidStateError('outbound ConnectyCube leg', this.state, 'answer (inbound legs only)');
   }
 
   async hangup(reason: EndReason): Promise<void> {

@@ -1,27 +1,16 @@
-// Named errors of the ConnectyCube adapter, each carrying the state that made the operation impossible.
+// Named errors of the ConnectyCube adapter. State and capability errors are the core's own (InvalidStateError,
+// UnsupportedError), so a caller can test for them whatever the adapter.
+import { CubeBridgeError } from '@cubebridge/core';
 
-/** The protocol has no way to do this (ConnectyCube 1:1 calls have no hold or transfer signal). */
-export class UnsupportedError extends Error {
-  override readonly name = 'UnsupportedError';
-}
-
-/** The operation is not allowed in the object's current state. */
-export class InvalidStateError extends Error {
-  override readonly name = 'InvalidStateError';
-  readonly state: string;
-  constructor(message: string, state: string) {
-    super(`${message} (state: ${state})`);
-    this.state = state;
-  }
-}
+export { InvalidStateError, UnsupportedError } from '@cubebridge/core';
 
 /** No identity represents the requested caller, or an address names no ConnectyCube user. */
-export class IdentityNotFoundError extends Error {
+export class IdentityNotFoundError extends CubeBridgeError {
   override readonly name = 'IdentityNotFoundError';
 }
 
 /** Options were rejected before anything was started; the message names the option. */
-export class ConnectyCubeOptionsError extends Error {
+export class ConnectyCubeOptionsError extends CubeBridgeError {
   override readonly name = 'ConnectyCubeOptionsError';
 }
 
@@ -29,7 +18,7 @@ export class ConnectyCubeOptionsError extends Error {
  * An identity could not log in: the REST session (`session`: bad credentials, unreachable API) or chat (`chat`).
  * The message carries the server's answer (status and error texts), never the password.
  */
-export class IdentityLoginError extends Error {
+export class IdentityLoginError extends CubeBridgeError {
   override readonly name = 'IdentityLoginError';
   readonly login: string;
   readonly stage: 'session' | 'chat';

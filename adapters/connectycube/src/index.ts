@@ -9,6 +9,7 @@ export function connectycube(options: ConnectyCubeOptions): Platform {
 }
 
 export { ConnectyCubePlatform } from './ConnectyCubePlatform.ts';
+export { default, optionsFromConfig } from './fromConfig.ts';
 export type {
   ConnectyCubeEndpoints,
   ConnectyCubeOptions,
@@ -21,6 +22,4 @@ export {
   ConnectyCubeOptionsError,
   IdentityLoginError,
   IdentityNotFoundError,
-  InvalidStateError,
-  UnsupportedError,
 } from './errors.ts';

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordingContext } from '../../../test/harness/platform/adapterContext.ts';
 import { TcpDropProxy } from '../../../test/harness/platform/TcpDropProxy.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
-import {
+import { InvalidStateError } from '@cubebridge/core';
+import createFromConfig, {
   type ConnectyCubeOptions,
   ConnectyCubePlatform,
   IdentityLoginError,
-  InvalidStateError,
 } from '../src/index.ts';
 
 let sandbox: Sandbox;
@@ -79,6 +79,23 @@ describe('platform lifecycle', () => {
     await platform.stop();
     expect(context.events.at(-1)).toMatchObject({ type: 'platform.disconnected', identity });
     expect(platform.identities[0]?.closed).toBe(true);
+  });
+
+  it('the default export takes a config section with URL endpoints and the identity mode', async () => {
+    const platform = createFromConfig({
+      appId: String(sandbox.credentials.appId),
+      authKey: sandbox.credentials.authKey,
+      identity: 'gateway',
+      user: { login: 'carol', password: 'carol-password' },
+      endpoints: { api: sandbox.apiEndpoint, chat: sandbox.chatEndpoint },
+    });
+    const context = recordingContext();
+    try {
+      await platform.start(context);
+      expect(context.events[0]).toMatchObject({ type: 'platform.connected' });
+    } finally {
+      await platform.stop();
+    }
   });
 
   it('stop while chat is down and reconnecting ends the reconnect attempts', async () => {

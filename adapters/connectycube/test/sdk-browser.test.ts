@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { launchChromium, SdkPage } from '../../../test/harness/browser/index.ts';
 import { type RecordingContext, recordingContext } from '../../../test/harness/platform/adapterContext.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
-import { type ConnectyCubePlatform, connectycube, UnsupportedError } from '../src/index.ts';
+import { UnsupportedError } from '@cubebridge/core';
+import { type ConnectyCubePlatform, connectycube } from '../src/index.ts';
 import { legEvent } from '../../../test/harness/platform/legEvents.ts';
 
 let sandbox: Sandbox;
