@@ -12,7 +12,7 @@ import { launchChromium, SdkPage, writeToneWav } from '../harness/browser/index.
 const aliceTone = 500;
 const bobTone = 1300;
 
-describe('1:1 calls between two browsers through the sandbox', () => {
+describe('1:1 calls between two browsers through the sandbox', { timeout: 90_000 }, () => {
   let sandbox: Sandbox;
   let workDir: string;
   const browsers: Browser[] = [];
@@ -27,9 +27,9 @@ describe('1:1 calls between two browsers through the sandbox', () => {
       launchChromium({ fakeAudioFile: await writeToneWav(join(workDir, 'bob.wav'), bobTone) }),
     ]);
     browsers.push(aliceBrowser, bobBrowser);
-    // Alice gives up after 12 s of ringing, so the no-answer case stays short; Bob keeps the SDK defaults.
+    // Alice gives up after 20 s of ringing, so the no-answer case stays short; Bob keeps the SDK defaults.
     alice = await SdkPage.open(aliceBrowser, sandbox, {
-      configOverrides: { videochat: { answerTimeInterval: 12, dialingTimeInterval: 3 } },
+      configOverrides: { videochat: { answerTimeInterval: 20, dialingTimeInterval: 3 } },
     });
     bob = await SdkPage.open(bobBrowser, sandbox);
     await alice.login('alice', 'alice-password');
@@ -134,7 +134,7 @@ describe('1:1 calls between two browsers through the sandbox', () => {
     await alice.page.waitForFunction(
       ([id]) => window.sdkHarness.events.some((e) => e.type === 'no-answer' && e.sessionId === id),
       [sessionId] as const,
-      { timeout: 40_000, polling: 200 },
+      { timeout: 60_000, polling: 200 },
     );
     // Bob's page saw the call (once: re-sent `call`s only refresh the session) and nothing that ended it.
     const bobSaw = (await bob.events())
@@ -142,5 +142,5 @@ describe('1:1 calls between two browsers through the sandbox', () => {
       .filter((e) => e.sessionId === sessionId)
       .map((e) => e.type);
     expect(bobSaw).toEqual(['call']);
-  }, 60_000);
+  });
 });

@@ -10,7 +10,7 @@ import { launchChromium, SdkPage } from '../harness/browser/index.ts';
 type Sdk = (typeof connectycubeModule)['default'];
 const ConnectyCube = connectycubeModule as unknown as Sdk;
 
-describe('Node SDK and browser SDK through the sandbox', () => {
+describe('Node SDK and browser SDK through the sandbox', { timeout: 90_000 }, () => {
   let sandbox: Sandbox;
   let browser: Browser;
   let page: SdkPage;

@@ -12,7 +12,7 @@ import { launchChromium } from '../harness/browser/index.ts';
 const softphoneDir = fileURLToPath(new URL('../../examples/web-softphone/', import.meta.url));
 const screenshotDir = process.env.CUBEBRIDGE_SCREENSHOT_DIR;
 
-describe('web softphone example', () => {
+describe('web softphone example', { timeout: 90_000 }, () => {
   let sandbox: Sandbox;
   const browsers: Browser[] = [];
   let alice: Page;
