@@ -9,7 +9,7 @@ import {
   RTCRtpCodecParameters,
   type RTCRtpTransceiver,
   RtpHeader,
-  RtpPacket,
+  type RtpPacket,
   useG722,
   useOPUS,
   usePCMA,
@@ -21,6 +21,7 @@ import type { LegHandlers, NegotiatedAudio } from './LegHandlers.ts';
 import type { RtpFrame } from './rtp/RtpFrame.ts';
 import { StreamRewriter } from './rtp/StreamRewriter.ts';
 import { estimateMos } from './stats/EModel.ts';
+import { cacheSrtpKeys } from './werift/cacheSrtpKeys.ts';
 import { ReceiveStatistics } from './stats/ReceiveStatistics.ts';
 
 export interface WebRtcLegOptions {
@@ -45,6 +46,23 @@ const WEBRTC_CODEC: Readonly<Record<AudioCodecName, () => RTCRtpCodecParameters>
 
 const ignore = (): void => {};
 
+/** The werift sender's private SR counters, which we keep current because we bypass `sender.sendRtp`. */
+interface SenderCounters {
+  packetCount: number;
+  octetCount: number;
+  rtpTimestamp: number;
+  ntpTimestamp: bigint;
+}
+
+const NTP_EPOCH_OFFSET_MS = Date.UTC(1970, 0, 1) - Date.UTC(1900, 0, 1);
+
+/** Wall clock as 64-bit NTP (seconds since 1900 in the high word, fraction in the low one). */
+function ntpNow(): bigint {
+  const ms = performance.timeOrigin + performance.now() + NTP_EPOCH_OFFSET_MS;
+  const seconds = Math.floor(ms / 1000);
+  return (BigInt(seconds) << 32n) | BigInt(Math.floor(((ms - seconds * 1000) / 1000) * 0x1_0000_0000));
+}
+
 export class WebRtcLeg implements WebRtcMediaEndpoint {
   readonly kind = 'webrtc' as const;
   readonly #options: WebRtcLegOptions;
@@ -60,6 +78,8 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
   #packetsSent = 0;
   #bytesSent = 0;
   #rttMs: number | undefined;
+  #keysCached = false;
+  #senderReports = false;
   #closed = false;
 
   constructor(options: WebRtcLegOptions, handlers: LegHandlers) {
@@ -156,21 +176,16 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
     payload: Uint8Array,
     nowMs: number,
   ): void {
-    const sender = this.#transceiver?.sender;
-    const outbound = this.#outbound;
-    if (!sender || !outbound) return;
-    const position = outbound.rewrite(sourceSsrc, sourceSequence, timestamp, nowMs);
+    const audio = this.#audio;
+    const position = audio && this.#outbound?.rewrite(sourceSsrc, sourceSequence, timestamp, nowMs);
     if (!position) return;
-    const header = new RtpHeader({
-      payloadType: this.#audio?.payloadType ?? 0,
-      sequenceNumber: position.sequenceNumber,
-      timestamp: position.timestamp,
-      marker: marker || position.marker,
-    });
-    this.#packetsSent++;
-    this.#bytesSent += payload.length;
-    // The sender stamps its SSRC and protects with DTLS-SRTP; our rewriter already made seq/ts continuous.
-    sender.sendRtp(new RtpPacket(header, asBuffer(payload))).catch(ignore);
+    this.#transmit(
+      audio.payloadType,
+      position.sequenceNumber,
+      position.timestamp,
+      marker || position.marker,
+      payload,
+    );
   }
 
   sendTelephoneEvent(
@@ -203,18 +218,38 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
    * type as the primary codec, which would turn telephone-event into broken Opus.
    */
   sendRaw(frame: RtpFrame): void {
+    this.#transmit(frame.payloadType, frame.sequenceNumber, frame.timestamp, frame.marker, frame.payload);
+  }
+
+  /**
+   * The hot path toward the browser: straight to the DTLS transport's SRTP with the sender's SSRC. werift's
+   * `sender.sendRtp` would clone the packet, rebuild header extensions and, worse, re-label any payload type as the
+   * primary codec (telephone-event would become broken Opus). We keep the sender's counters so its RTCP SRs stay right.
+   */
+  #transmit(
+    payloadType: number,
+    sequenceNumber: number,
+    timestamp: number,
+    marker: boolean,
+    payload: Uint8Array,
+  ): void {
     const sender = this.#transceiver?.sender;
-    if (!sender || this.#pc?.connectionState !== 'connected') return;
-    const header = new RtpHeader({
-      payloadType: frame.payloadType,
-      sequenceNumber: frame.sequenceNumber,
-      timestamp: frame.timestamp,
-      marker: frame.marker,
-      ssrc: sender.ssrc,
-    });
+    const transport = sender?.dtlsTransport;
+    if (!sender || transport?.state !== 'connected') return;
+    if (!this.#keysCached) this.#keysCached = cacheSrtpKeys(transport);
+    const header = new RtpHeader({ payloadType, sequenceNumber, timestamp, marker, ssrc: sender.ssrc });
+    const counters = sender as unknown as SenderCounters;
+    counters.packetCount = (counters.packetCount + 1) >>> 0;
+    counters.octetCount = (counters.octetCount + payload.length) >>> 0;
+    counters.rtpTimestamp = timestamp;
+    counters.ntpTimestamp = ntpNow();
+    if (!this.#senderReports) {
+      this.#senderReports = true;
+      void sender.runRtcp();
+    }
     this.#packetsSent++;
-    this.#bytesSent += frame.payload.length;
-    sender.dtlsTransport.sendRtp(asBuffer(frame.payload), header).catch(ignore);
+    this.#bytesSent += payload.length;
+    transport.sendRtp(asBuffer(payload), header).catch(ignore);
   }
 
   /** Refreshes the RTT from ICE consent checks (werift's candidate-pair stats). */
