@@ -45,8 +45,12 @@ export class SipCallLeg implements SipLeg {
     options.session.stateChange.addListener((state) => this.#onState(state));
     const previous = options.session.delegate;
     options.session.delegate = {
-      onBye: () => {
+      onBye: (bye) => {
         this.#pendingEnd = { type: 'ended', reason: 'normal', detail: 'BYE', by: 'remote' };
+        // With a delegate set, sip.js leaves the 200 OK to us.
+        bye
+          .accept()
+          .catch((error: unknown) => this.#logger.warn({ err: error, leg: this.id }, 'could not answer BYE'));
       },
       onCancel: (cancel) => {
         previous?.onCancel?.(cancel);

@@ -60,10 +60,12 @@ export function userAgentOptions(base: UserAgentBase): UserAgentOptions {
     noAnswerTimeout: base.noAnswerTimeoutSec,
     userAgentString: base.userAgentString,
     logBuiltinEnabled: false,
-    logLevel: 'warn',
+    // sip.js's debug output includes whole messages (digest responses, never passwords): trace level only.
+    logLevel: base.logger.isLevelEnabled('trace') ? 'debug' : 'warn',
     logConnector: (level: LogLevel, category: string, _label: string | undefined, content: string) => {
       if (level === 'error') base.logger.error({ category }, content);
       else if (level === 'warn') base.logger.warn({ category }, content);
+      else base.logger.trace({ category }, content);
     },
     sessionDescriptionHandlerFactory: base.bindings.factory,
     delegate: { onInvite: base.onInvite },

@@ -193,8 +193,12 @@ export class UdpTransport implements Transport {
         this.#replyTo(verdict.response, from);
         return;
       }
-      let { text } = verdict;
       const { message } = verdict;
+      const head = verdict.text.indexOf('\r\n\r\n');
+      let text = this.#localPattern
+        ? verdict.text.slice(0, head).replace(this.#localPattern, this.#options.viaHost) +
+          verdict.text.slice(head)
+        : verdict.text;
       if (message.method !== undefined) {
         if (
           this.#options.allowFrom &&
@@ -211,11 +215,7 @@ export class UdpTransport implements Transport {
         text = this.#rewriteRequestUri(text, message);
       }
       this.#retransmitter.received(message);
-      const head = text.indexOf('\r\n\r\n');
-      const mapped = this.#localPattern
-        ? text.slice(0, head).replace(this.#localPattern, this.#options.viaHost) + text.slice(head)
-        : text;
-      this.onMessage?.(mapped);
+      this.onMessage?.(text);
     } catch (error) {
       // Whatever sip.js throws on one message must not take the socket (or the process) down.
       this.#logger.error(

@@ -1,0 +1,121 @@
+// The trunk role against sipp scenarios (test/sipp/): allow-list (answered vs 403), the gateway
+// retransmitting its 200 OK while the ACK is missing and its INVITE while no answer comes, and
+// failure codes of the far end mapped to end reasons.
+import type { IncomingSipCall, LegEvent } from '@cubebridge/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/harness/sip/processes.ts';
+import { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
+import { countReceived, runSipp } from '../../../test/harness/sip/sipp.ts';
+import { sipAdapter } from '../src/index.ts';
+import { asSipEndpoint, recordingContext } from './support.ts';
+
+describe('trunk role with sipp', () => {
+  const recorder = recordingContext();
+  const adapter = sipAdapter({
+    trunk: { listen: { host: '127.0.0.1', port: 0 }, allowFrom: ['127.0.0.1/32'] },
+  });
+  const peers: RtpTestPeer[] = [];
+  const incoming: IncomingSipCall[] = [];
+  let trunk = '';
+
+  beforeAll(async () => {
+    await adapter.start(recorder.context);
+    const address = adapter.trunkAddress;
+    if (!address) throw new Error('trunk did not bind');
+    trunk = `${address.address}:${address.port}`;
+    // Answer whatever comes in (the test peer plays the media side).
+    adapter.incoming$.subscribe((call) => {
+      incoming.push(call);
+      void (async () => {
+        const peer = await RtpTestPeer.open({ toneHz: 1000 });
+        peers.push(peer);
+        const leg = await call.accept(asSipEndpoint(peer));
+        await leg.ring();
+        await leg.answer();
+      })();
+    });
+  });
+
+  afterEach(() => {
+    for (const peer of peers.splice(0)) peer.close();
+  });
+
+  afterAll(async () => {
+    await adapter.stop();
+  });
+
+  it('answers an INVITE from an allowed source; the call runs to BYE', async () => {
+    const sipp = await runSipp({ scenario: 'uac_call.xml', remote: trunk, service: '1001' });
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    expect(incoming.at(-1)?.to.uri).toBe(`sip:1001@${trunk}`);
+    expect(incoming.at(-1)?.via).toEqual({ kind: 'trunk', name: 'trunk' });
+  });
+
+  it('refuses an INVITE from a source outside the allow-list with 403', async () => {
+    const before = incoming.length;
+    const sipp = await runSipp({
+      scenario: 'uac_refused.xml',
+      remote: trunk,
+      service: '1001',
+      localIp: '127.0.0.2',
+    });
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    expect(incoming.length).toBe(before);
+  });
+
+  it('retransmits its 200 OK until the ACK comes (lost ACK)', async () => {
+    const sipp = await runSipp({ scenario: 'uac_lost_ack.xml', remote: trunk, service: '1002' });
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    // 2.5 s without ACK: retransmissions at 0.5, 1.5 (and 3.5) s after the first 200.
+    expect(countReceived(result.messages, 'SIP/2.0 200')).toBeGreaterThanOrEqual(3);
+  });
+
+  it('retransmits its INVITE while the far end stays silent (lost INVITE), then completes the call', async () => {
+    const sipp = await runSipp({ scenario: 'uas_lost_invite.xml' });
+    const peer = await RtpTestPeer.open({ toneHz: 1000 });
+    peers.push(peer);
+    const leg = await adapter.call({
+      callId: 'lost-invite',
+      to: `sip:2001@127.0.0.1:${sipp.port}`,
+      media: asSipEndpoint(peer),
+      kinds: { audio: true, video: false },
+    });
+    const events: LegEvent[] = [];
+    leg.events$.subscribe((event) => events.push(event));
+    await waitFor('answered', () => events.some((event) => event.type === 'answered'));
+    await leg.hangup('normal');
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    expect(countReceived(result.messages, 'INVITE sip:')).toBeGreaterThanOrEqual(2);
+  });
+
+  const failures = [
+    ['486', 'busy'],
+    ['480', 'no-answer'],
+    ['603', 'declined'],
+    ['404', 'not-found'],
+    ['503', 'unavailable'],
+  ] as const;
+  for (const [code, reason] of failures) {
+    it(`maps a far-end ${code} to '${reason}'`, async () => {
+      const sipp = await runSipp({ scenario: 'uas_reject.xml', variables: { code } });
+      const peer = await RtpTestPeer.open({ toneHz: 1000 });
+      peers.push(peer);
+      const leg = await adapter.call({
+        callId: `reject-${code}`,
+        to: `sip:2002@127.0.0.1:${sipp.port}`,
+        media: asSipEndpoint(peer),
+        kinds: { audio: true, video: false },
+      });
+      const events: LegEvent[] = [];
+      leg.events$.subscribe((event) => events.push(event));
+      await waitFor('the leg to end', () => leg.closed);
+      expect(events.at(-1)).toEqual({ type: 'ended', reason, detail: code, by: 'remote' });
+      const result = await sipp.done;
+      expect(result.code, result.output).toBe(0);
+    });
+  }
+});
