@@ -57,7 +57,14 @@ async function run(
     execArgv: ['--conditions=@cubebridge/source', '--no-warnings'],
     stdio: 'inherit' as const,
   };
-  const gateway = fork(join(here, 'gateway.ts'), [], options);
+  // BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway (where the time goes).
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : [];
+  const gateway = fork(join(here, 'gateway.ts'), [], {
+    ...options,
+    execArgv: [...options.execArgv, ...profile],
+  });
   const load = fork(join(here, 'load.ts'), [], options);
   try {
     pin(gateway, 0);
