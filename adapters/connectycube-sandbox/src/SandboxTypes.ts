@@ -52,7 +52,13 @@ export interface SandboxSdkConfig {
   readonly endpoints: { readonly api_url: string; readonly chat: string; readonly chat_url: string };
   readonly chatProtocol: { readonly websocket: string };
   readonly conference?: { readonly server: string };
-  readonly videochat: { readonly iceServers: readonly RTCIceServer[] };
+  readonly videochat: {
+    readonly iceServers: readonly {
+      readonly urls: string | readonly string[];
+      readonly username?: string;
+      readonly credential?: string;
+    }[];
+  };
   readonly debug: { readonly mode: number };
 }
 
