@@ -7,7 +7,7 @@ import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addNonLoopbackInterface,
+  ensureNonLoopbackInterface,
   launchChromium,
   type NonLoopbackInterface,
   SdkPage,
@@ -36,7 +36,7 @@ describe.skipIf(!janusInstalled || !inPrivateNetns)(
 
     beforeAll(async () => {
       workDir = await mkdtemp(join(tmpdir(), 'cubebridge-conference-'));
-      veth = await addNonLoopbackInterface();
+      veth = await ensureNonLoopbackInterface();
       sandbox = await startSandbox({ janus: 'auto', janusIceInterfaces: veth?.name });
       for (const person of people) {
         const browser = await launchChromium({
@@ -52,7 +52,6 @@ describe.skipIf(!janusInstalled || !inPrivateNetns)(
     afterAll(async () => {
       await Promise.all(browsers.map((browser) => browser.close()));
       await sandbox?.close();
-      await veth?.remove();
       if (workDir) await rm(workDir, { recursive: true, force: true });
     });
 

@@ -98,9 +98,20 @@ export class SdkPage {
     return result;
   }
 
-  /** Starts a call to `opponentId`; resolves with the SDK's session id once the first `call` signal is sent. */
-  call(opponentId: number, kind: 'audio' | 'video' = 'audio'): Promise<string> {
-    return this.page.evaluate(([id, k]) => window.sdkHarness.call(id, k), [opponentId, kind] as const);
+  /**
+   * Starts a call to `opponentId` (with `userInfo`, e.g. `{ to: 'sip:1001@pbx' }` for a gateway identity);
+   * resolves with the SDK's session id once the first `call` signal is sent.
+   */
+  call(
+    opponentId: number,
+    kind: 'audio' | 'video' = 'audio',
+    userInfo?: Record<string, string>,
+  ): Promise<string> {
+    return this.page.evaluate(([id, k, info]) => window.sdkHarness.call(id, k, info), [
+      opponentId,
+      kind,
+      userInfo,
+    ] as const);
   }
 
   accept(): Promise<void> {
@@ -200,7 +211,7 @@ interface SdkHarness {
   readonly chat: { userId: number; body: string }[];
   init(credentials: unknown, config: unknown): boolean;
   login(login: string, password: string): Promise<{ userId: number; token: string }>;
-  call(opponentId: number, kind: 'audio' | 'video'): Promise<string>;
+  call(opponentId: number, kind: 'audio' | 'video', userInfo?: Record<string, string>): Promise<string>;
   accept(): Promise<void>;
   reject(userInfo?: Record<string, string>): void;
   hangUp(userInfo?: Record<string, string>): void;

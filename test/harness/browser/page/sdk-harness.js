@@ -95,14 +95,14 @@
       await ConnectyCube.chat.connect({ userId: session.user_id, password: session.token });
       return { userId: session.user_id, token: session.token };
     },
-    async call(opponentId, kind) {
+    async call(opponentId, kind, userInfo) {
       const type =
         kind === 'video' ? ConnectyCube.videochat.CallType.VIDEO : ConnectyCube.videochat.CallType.AUDIO;
       const session = ConnectyCube.videochat.createNewSession([opponentId], type);
       await session.getUserMedia({ audio: true, video: kind === 'video' });
       sessions.set(session.ID, session);
       current = session;
-      session.call({ from: 'harness' });
+      session.call(userInfo ?? { from: 'harness' });
       return session.ID;
     },
     async accept() {
