@@ -5,10 +5,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ChatServer } from './chat/ChatServer.ts';
 import { Conference } from './conference/Conference.ts';
-import { SandboxClosedError } from './errors.ts';
-import { RestApi } from './rest/RestApi.ts';
+import { RestError, SandboxClosedError } from './errors.ts';
 import { sendError, sendJson } from './rest/HttpExchange.ts';
-import { RestError } from './errors.ts';
+import { RestApi } from './rest/RestApi.ts';
 import type {
   AdminState,
   SandboxCredentials,
@@ -56,9 +55,11 @@ export class Sandbox {
     server: Server,
     options: SandboxOptions,
     logger: SandboxLogger,
+    users: UserDirectory,
     conference: Conference | undefined,
   ) {
     this.#server = server;
+    this.#users = users;
     this.#conference = conference;
     this.#logger = logger;
     this.#credentials = {
@@ -66,7 +67,6 @@ export class Sandbox {
       authKey: options.authKey ?? 'sandbox-auth-key',
       authSecret: options.authSecret ?? 'sandbox-auth-secret',
     };
-    this.#users = new UserDirectory(options.users ?? defaultSandboxUsers);
     this.#sessions = new SessionStore(options.sessionTtlSeconds ?? 7200);
     this.#chat = new ChatServer({
       appId: this.#credentials.appId,
@@ -94,6 +94,8 @@ export class Sandbox {
   /** @internal the body of `startSandbox()`. */
   static async start(options: SandboxOptions = {}): Promise<Sandbox> {
     const logger = options.logger ?? silentLogger;
+    // Bad seeds (a login or id used twice) fail here, before anything listens.
+    const users = new UserDirectory(options.users ?? defaultSandboxUsers);
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -109,7 +111,7 @@ export class Sandbox {
       server.close();
       throw error;
     }
-    const sandbox = new Sandbox(server, options, logger, conference);
+    const sandbox = new Sandbox(server, options, logger, users, conference);
     logger.info(
       {
         api: sandbox.apiEndpoint,

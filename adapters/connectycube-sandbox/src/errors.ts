@@ -46,6 +46,14 @@ export class SandboxClosedError extends Error {
   }
 }
 
+/** The options given to `startSandbox()` cannot work (a seed login or id used twice). */
+export class SandboxConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxConfigError';
+  }
+}
+
 /** Janus was asked for (`janus: <path>`) but could not be started. */
 export class JanusStartError extends Error {
   constructor(message: string, options?: ErrorOptions) {

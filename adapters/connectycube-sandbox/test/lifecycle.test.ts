@@ -1,7 +1,7 @@
 // The sandbox's lifecycle: close() is idempotent and cascades (chat streams ended, keep-alive HTTP connections and
 // the listening port released), `closed` is known, and a closed sandbox refuses to hand out config.
 import { describe, expect, it } from 'vitest';
-import { SandboxClosedError, startSandbox } from '../src/index.ts';
+import { SandboxClosedError, SandboxConfigError, startSandbox } from '../src/index.ts';
 import { RawXmppClient } from './rawXmppClient.ts';
 
 describe('sandbox lifecycle', () => {
@@ -43,5 +43,26 @@ describe('sandbox lifecycle', () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
+  });
+
+  it('refuses seed users that clash, before listening', async () => {
+    await expect(
+      startSandbox({
+        janus: 'off',
+        users: [
+          { login: 'same', password: 'p-12345678' },
+          { login: 'same', password: 'q-12345678' },
+        ],
+      }),
+    ).rejects.toThrow(SandboxConfigError);
+    await expect(
+      startSandbox({
+        janus: 'off',
+        users: [
+          { id: 5, login: 'a', password: 'p-12345678' },
+          { id: 5, login: 'b', password: 'q-12345678' },
+        ],
+      }),
+    ).rejects.toThrow(/user id 5 is used twice/);
   });
 });

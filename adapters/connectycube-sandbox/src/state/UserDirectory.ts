@@ -1,6 +1,6 @@
 // The sandbox's users: seeded at start, grown by sign-up and guest sessions, looked up by id, login or email.
 import type { PublicUser, SandboxUserSeed } from '../SandboxTypes.ts';
-import { RestError } from '../errors.ts';
+import { RestError, SandboxConfigError } from '../errors.ts';
 
 /** A stored user: the public record plus the password it logs in with. */
 export interface StoredUser {
@@ -98,8 +98,9 @@ export class UserDirectory {
     fixedId?: number,
   ): StoredUser {
     const id = fixedId ?? this.#nextId;
-    if (this.#byId.has(id)) throw new Error(`user id ${id} is used twice`);
-    if (this.byLogin(fields.login)) throw new Error(`user login "${fields.login}" is used twice`);
+    if (this.#byId.has(id)) throw new SandboxConfigError(`user id ${id} is used twice`);
+    if (this.byLogin(fields.login))
+      throw new SandboxConfigError(`user login "${fields.login}" is used twice`);
     this.#nextId = Math.max(this.#nextId, id + 1);
     const now = new Date().toISOString();
     const user: StoredUser = {
