@@ -1,7 +1,7 @@
 // The trunk role against sipp scenarios (test/sipp/): allow-list (answered vs 403), the gateway
 // retransmitting its 200 OK while the ACK is missing and its INVITE while no answer comes, and
 // failure codes of the far end mapped to end reasons.
-import type { IncomingSipCall, LegEvent } from '@cubebridge/core';
+import type { IncomingSipCall, LegEvent, SipLeg } from '@cubebridge/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/harness/sip/processes.ts';
 import { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
@@ -16,6 +16,7 @@ describe('trunk role with sipp', () => {
   });
   const peers: RtpTestPeer[] = [];
   const incoming: IncomingSipCall[] = [];
+  const inboundEvents = new Map<SipLeg, LegEvent[]>();
   let trunk = '';
 
   beforeAll(async () => {
@@ -30,6 +31,9 @@ describe('trunk role with sipp', () => {
         const peer = await RtpTestPeer.open({ toneHz: 1000 });
         peers.push(peer);
         const leg = await call.accept(asSipEndpoint(peer));
+        const events: LegEvent[] = [];
+        inboundEvents.set(leg, events);
+        leg.events$.subscribe((event) => events.push(event));
         await leg.ring();
         await leg.answer();
       })();
@@ -90,6 +94,36 @@ describe('trunk role with sipp', () => {
     const result = await sipp.done;
     expect(result.code, result.output).toBe(0);
     expect(countReceived(result.messages, 'INVITE sip:')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports DTMF that arrives as SIP INFO (dtmf-relay and dtmf bodies)', async () => {
+    const sipp = await runSipp({ scenario: 'uac_info_dtmf.xml', remote: trunk, service: '1003' });
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    const events = [...inboundEvents.values()].at(-1) ?? [];
+    expect(events.filter((event) => event.type === 'dtmf')).toEqual([
+      { type: 'dtmf', digit: '5', durationMs: 160, via: 'sip-info' },
+      { type: 'dtmf', digit: '#', durationMs: 160, via: 'sip-info' },
+    ]);
+  });
+
+  it('sends DTMF as SIP INFO (application/dtmf-relay)', async () => {
+    const sipp = await runSipp({ scenario: 'uas_info_dtmf.xml' });
+    const peer = await RtpTestPeer.open({ toneHz: 1000 });
+    peers.push(peer);
+    const leg = await adapter.call({
+      callId: 'info-dtmf',
+      to: `sip:2003@127.0.0.1:${sipp.port}`,
+      media: asSipEndpoint(peer),
+      kinds: { audio: true, video: false },
+    });
+    const events: LegEvent[] = [];
+    leg.events$.subscribe((event) => events.push(event));
+    await waitFor('answered', () => events.some((event) => event.type === 'answered'));
+    await leg.sendDtmf('7');
+    await leg.hangup('normal');
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
   });
 
   const failures = [
