@@ -1,0 +1,141 @@
+// The whole bridge for end-to-end tests: a real Kamailio, the ConnectyCube sandbox, headless Chromium with
+// the unmodified SDK, and a gateway assembled from the real adapters (SIP on sip.js, werift media, the
+// ConnectyCube platform) with the routing plugin. Phones are baresip, registered to Kamailio.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { connectycube } from '@cubebridge/connectycube';
+import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
+import { createGateway, createLogger, type Gateway, type GatewayEvent } from '@cubebridge/core';
+import type { Browser } from 'playwright-core';
+import { weriftRelay } from '../../adapters/media-werift/src/index.ts';
+import { sipAdapter } from '../../adapters/sip/src/index.ts';
+import { routing, type RoutingOptions } from '../../plugins/routing/src/index.ts';
+import { launchChromium, SdkPage, writeToneWav } from '../harness/browser/index.ts';
+import { type BaresipPhone, startBaresipPhone } from '../harness/sip/baresip.ts';
+import { type Kamailio, startKamailio } from '../harness/sip/kamailio.ts';
+import { waitFor } from '../harness/sip/processes.ts';
+
+export const phoneTone = 440;
+export const appTone = 700;
+
+export interface Bridge {
+  readonly kamailio: Kamailio;
+  readonly sandbox: Sandbox;
+  readonly browser: Browser;
+  readonly gateway: Gateway;
+  readonly events: GatewayEvent[];
+  /** The ConnectyCube user the gateway is (gateway identity mode). */
+  readonly gatewayUserId: number;
+  readonly logs: () => string;
+  /** A baresip phone registered to Kamailio as `name`. */
+  phone(name: string, answer?: 'auto' | 'manual'): Promise<BaresipPhone>;
+  /** A page logged in to the sandbox as `login` (password `<login>-password`). */
+  page(login: string): Promise<SdkPage>;
+  close(): Promise<void>;
+}
+
+/** Routing rules for the gateway, written with the sandbox's user ids (`users.alice`). */
+export type RulesFor = (users: Readonly<Record<string, string>>) => RoutingOptions['rules'];
+
+export interface BridgeOptions {
+  readonly rules?: RulesFor;
+  /** Extensions the gateway registers at Kamailio (password `secret`); the first is the default account. */
+  readonly extensions?: readonly string[];
+}
+
+export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const dir = await mkdtemp(join(tmpdir(), 'cb-e2e-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const kamailio = await startKamailio({ auth: true });
+    cleanups.push(() => kamailio.close());
+    const sandbox = await startSandbox({ janus: 'off' });
+    cleanups.push(() => sandbox.close());
+    const browser = await launchChromium({
+      fakeAudioFile: await writeToneWav(join(dir, 'app.wav'), appTone, 120),
+    });
+    cleanups.push(() => browser.close());
+
+    let logText = '';
+    const logger = createLogger({
+      level: 'debug',
+      format: 'json',
+      destination: new Writable({
+        write(chunk, _encoding, done) {
+          logText += chunk;
+          done();
+        },
+      }),
+    });
+    const { appId, authKey } = sandbox.credentials;
+    const userIds = Object.fromEntries(sandbox.users.map((user) => [user.login, String(user.id)]));
+    const gateway = await createGateway({
+      logger,
+      config: { http: { enabled: false }, drainTimeoutMs: 2_000 },
+      sip: sipAdapter({
+        accounts: (options.extensions ?? ['gateway']).map((extension) => ({
+          aor: `sip:${extension}@127.0.0.1`,
+          registrar: `sip:127.0.0.1:${kamailio.udpPort}`,
+          password: 'secret',
+          transport: { kind: 'udp' as const },
+        })),
+      }),
+      media: weriftRelay({ bindAddress: '127.0.0.1' }),
+      platform: connectycube({
+        appId,
+        authKey,
+        endpoints: { apiUrl: sandbox.apiEndpoint, chat: '127.0.0.1', chatUrl: sandbox.chatEndpoint },
+        identities: { mode: 'gateway', user: { login: 'carol', password: 'carol-password' } },
+        dialingIntervalMs: 1_000,
+      }),
+      plugins: [routing({ rules: options.rules?.(userIds) ?? [] })],
+    });
+    const events: GatewayEvent[] = [];
+    gateway.events$.subscribe((event) => events.push(event));
+    await gateway.start();
+    cleanups.push(() => gateway.stop({ drainTimeoutMs: 0 }));
+    const registered = () =>
+      new Set(events.flatMap((event) => (event.type === 'registration.registered' ? [event.account] : [])));
+    await waitFor(
+      'the gateway registered to Kamailio',
+      () => registered().size === (options.extensions ?? ['gateway']).length,
+    );
+    const gatewayUserId = Number(userIds.carol);
+
+    return {
+      kamailio,
+      sandbox,
+      browser,
+      gateway,
+      events,
+      gatewayUserId,
+      logs: () => logText,
+      async phone(name, answer = 'manual') {
+        const phone = await startBaresipPhone({
+          name,
+          registrarPort: kamailio.udpPort,
+          toneHz: phoneTone,
+          answer,
+        });
+        cleanups.push(() => phone.close());
+        return phone;
+      },
+      async page(login) {
+        const page = await SdkPage.open(browser, sandbox);
+        cleanups.push(() => page.close());
+        await page.login(login, `${login}-password`);
+        return page;
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

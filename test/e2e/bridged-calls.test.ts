@@ -1,0 +1,185 @@
+// The mission's heart, all real: baresip registered to Kamailio ⇄ CubeBridge (sip.js adapter, werift relay,
+// ConnectyCube adapter, routing plugin) ⇄ the unmodified ConnectyCube SDK in headless Chromium, through the
+// local sandbox. Audio is proven both ways by tone detection: the phone plays 440 Hz (detected in the
+// browser's WebAudio), the browser's fake microphone 700 Hz (detected in baresip's recording).
+import type { EventOfType } from '@cubebridge/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toneBlocks } from '../harness/sip/audio.ts';
+import type { BaresipPhone } from '../harness/sip/baresip.ts';
+import { waitFor } from '../harness/sip/processes.ts';
+import { appTone, type Bridge, phoneTone, startBridge } from './bridge.ts';
+
+let bridge: Bridge;
+let phone: BaresipPhone;
+
+beforeAll(async () => {
+  bridge = await startBridge({
+    // The gateway holds three extensions at Kamailio; the routing plugin decides by the dialled one.
+    extensions: ['gateway', 'sales', 'unrouted'],
+    rules: (users) => [
+      { name: 'front desk', match: { to: 'gateway' }, ring: [users.alice!] },
+      { name: 'sales, nobody home', match: { to: 'sales' }, ring: [users.bob!], ringTimeoutSec: 3 },
+    ],
+  });
+  phone = await bridge.phone('bob');
+}, 120_000);
+
+afterAll(async () => {
+  if (process.env.CUBEBRIDGE_E2E_LOG)
+    (await import('node:fs')).writeFileSync(process.env.CUBEBRIDGE_E2E_LOG, bridge?.logs() ?? '');
+  await bridge?.close();
+});
+
+function callEvents(since: number): string[] {
+  return bridge.events
+    .slice(since)
+    .map((event) => event.type)
+    .filter(
+      (type) =>
+        type.startsWith('call.') &&
+        type !== 'call.state' &&
+        type !== 'call.media-stats' &&
+        type !== 'call.dtmf',
+    );
+}
+
+function lastEnded(): EventOfType<'call.ended'> | undefined {
+  return bridge.events
+    .filter((event): event is EventOfType<'call.ended'> => event.type === 'call.ended')
+    .at(-1);
+}
+
+/** What the phone heard of the app's tone, once its recording (written after the call) stops growing. */
+async function phoneHeardAppTone(): Promise<number> {
+  let previous = -1;
+  return waitFor('the phone recording', async () => {
+    const blocks = toneBlocks(phone.heardSamples(), appTone);
+    const settled = blocks > 0 && blocks === previous;
+    previous = blocks;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return settled ? blocks : undefined;
+  });
+}
+
+const phoneTarget = () => `sip:bob@127.0.0.1:${bridge.kamailio.udpPort}`;
+const gatewayTarget = (user = 'gateway') => `sip:${user}@127.0.0.1:${bridge.kamailio.udpPort}`;
+
+describe('SIP phone → ConnectyCube app', () => {
+  it('rings the app (180 to the phone), the app answers, audio flows both ways, the app hangs up', async () => {
+    const alice = await bridge.page('alice');
+    const since = bridge.events.length;
+    const phoneSince = phone.events.length;
+    await phone.command('dial', gatewayTarget());
+    await alice.waitForEvent('call', bridge.gatewayUserId);
+    await phone.waitEvent('CALL_RINGING', { since: phoneSince });
+    await alice.accept();
+    await phone.waitEvent('CALL_ESTABLISHED', { since: phoneSince });
+    await alice.waitForTone(bridge.gatewayUserId, phoneTone, { timeoutMs: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await alice.hangUp();
+    await phone.waitEvent('CALL_CLOSED', { since: phoneSince });
+    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    expect(callEvents(since)).toEqual([
+      'call.created',
+      'call.routed',
+      'call.ringing',
+      'call.answered',
+      'call.ended',
+    ]);
+    expect(lastEnded()).toMatchObject({ reason: 'normal', by: 'platform', answered: true });
+    expect(await phoneHeardAppTone()).toBeGreaterThanOrEqual(5);
+  });
+
+  it('the phone hangs up: the app is told to stop', async () => {
+    const alice = await bridge.page('alice');
+    const phoneSince = phone.events.length;
+    await phone.command('dial', gatewayTarget());
+    await alice.waitForEvent('call', bridge.gatewayUserId);
+    await alice.accept();
+    await phone.waitEvent('CALL_ESTABLISHED', { since: phoneSince });
+    await alice.waitForTone(bridge.gatewayUserId, phoneTone, { timeoutMs: 20_000 });
+    await phone.command('hangup');
+    await alice.waitForEvent('stop', bridge.gatewayUserId);
+    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    expect(lastEnded()).toMatchObject({ reason: 'normal', by: 'sip', answered: true });
+  });
+
+  it('the phone cancels while the app rings: the app is told to stop, the call ends as cancelled', async () => {
+    const alice = await bridge.page('alice');
+    const phoneSince = phone.events.length;
+    await phone.command('dial', gatewayTarget());
+    await alice.waitForEvent('call', bridge.gatewayUserId);
+    await phone.waitEvent('CALL_RINGING', { since: phoneSince });
+    await phone.command('hangup');
+    await alice.waitForEvent('stop', bridge.gatewayUserId);
+    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    expect(lastEnded()).toMatchObject({ reason: 'cancelled', by: 'sip', answered: false });
+  });
+
+  it('the app rejects: the phone gets 603 Decline', async () => {
+    const alice = await bridge.page('alice');
+    const phoneSince = phone.events.length;
+    await phone.command('dial', gatewayTarget());
+    await alice.waitForEvent('call', bridge.gatewayUserId);
+    await alice.reject();
+    const closed = await phone.waitEvent('CALL_CLOSED', { since: phoneSince });
+    expect(closed.param).toMatch(/603/);
+    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    expect(lastEnded()).toMatchObject({ reason: 'declined', by: 'platform', answered: false });
+  });
+
+  it('nobody answers in time: the phone gets 480', { timeout: 60_000 }, async () => {
+    const bob = await bridge.page('bob');
+    const phoneSince = phone.events.length;
+    await phone.command('dial', gatewayTarget('sales'));
+    await bob.waitForEvent('call', bridge.gatewayUserId);
+    const closed = await phone.waitEvent('CALL_CLOSED', { since: phoneSince, timeoutMs: 30_000 });
+    expect(closed.param).toMatch(/480/);
+    expect(lastEnded()).toMatchObject({ reason: 'no-answer', answered: false });
+  });
+
+  it('a number no rule knows gets 404', async () => {
+    const phoneSince = phone.events.length;
+    await phone.command('dial', gatewayTarget('unrouted'));
+    await waitFor('the call to end', () => lastEnded()?.reason === 'not-found');
+    const closed = await phone.waitEvent('CALL_CLOSED', { since: phoneSince });
+    expect(closed.param).toMatch(/404/);
+  });
+});
+
+describe('ConnectyCube app → SIP phone', () => {
+  it('the app calls the gateway with the SIP target in userInfo; the phone answers; audio both ways; the phone hangs up', async () => {
+    const alice = await bridge.page('alice');
+    const since = bridge.events.length;
+    const phoneSince = phone.events.length;
+    await alice.call(bridge.gatewayUserId, 'audio', { to: phoneTarget() });
+    await phone.waitEvent('CALL_INCOMING', { since: phoneSince });
+    await phone.command('accept');
+    await alice.waitForEvent('accept', bridge.gatewayUserId);
+    await alice.waitForTone(bridge.gatewayUserId, phoneTone, { timeoutMs: 20_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await phone.command('hangup');
+    await alice.waitForEvent('stop', bridge.gatewayUserId);
+    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    expect(callEvents(since)).toEqual([
+      'call.created',
+      'call.routed',
+      'call.ringing',
+      'call.answered',
+      'call.ended',
+    ]);
+    expect(lastEnded()).toMatchObject({ reason: 'normal', by: 'sip', answered: true });
+    expect(await phoneHeardAppTone()).toBeGreaterThanOrEqual(5);
+  });
+
+  it('the phone declines: the app sees the call rejected', async () => {
+    const alice = await bridge.page('alice');
+    const phoneSince = phone.events.length;
+    await alice.call(bridge.gatewayUserId, 'audio', { to: phoneTarget() });
+    await phone.waitEvent('CALL_INCOMING', { since: phoneSince });
+    await phone.command('hangup');
+    await alice.waitForEvent('reject', bridge.gatewayUserId);
+    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    expect(lastEnded()).toMatchObject({ by: 'sip', answered: false });
+  });
+});
