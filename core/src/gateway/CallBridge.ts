@@ -103,7 +103,7 @@ export class CallBridge {
       const sipLeg = await sip.call({
         callId: call.id,
         to: destination.uri,
-        from: incoming.from,
+        caller: incoming.from,
         media: session.sip,
         kinds: incoming.offered,
         ...(destination.account ? { account: destination.account } : {}),

@@ -44,7 +44,13 @@ export interface OutgoingSipCallRequest {
   readonly callId: string;
   /** Request-URI, e.g. `sip:1001@pbx.example.com`. */
   readonly to: string;
+  /** An explicit SIP From; default: the account's address of record. */
   readonly from?: Party;
+  /**
+   * Who is calling as the other side knows them (an app user: `connectycube:12345`, with a display name).
+   * Not a SIP identity: adapters may show it (From display name, a header) but must not use it as the From URI.
+   */
+  readonly caller?: Party;
   /** Account to send through (by name); default: the first account, else the trunk. */
   readonly account?: string;
   readonly media: SipMediaEndpoint;
