@@ -12,8 +12,9 @@ import type {
 } from '@cubebridge/core';
 import { type Observable, ReplaySubject } from 'rxjs';
 import { type Invitation, SessionState } from 'sip.js';
-import { originalRequestUriHeader } from '../transport/UdpTransport.ts';
+import { originalRequestUriHeader } from '../transport/SipWireCodec.ts';
 import { SipCallError } from '../errors.ts';
+import { guardInvitation } from './guardInvitation.ts';
 import { statusForReason } from './endReasons.ts';
 import type { MediaBindings } from './MediaEndpointSdh.ts';
 import { SipCallLeg } from './SipCallLeg.ts';
@@ -47,6 +48,7 @@ export class IncomingCall implements IncomingSipCall {
   ) {
     this.#track = track;
     this.#invitation = invitation;
+    guardInvitation(invitation);
     this.#bindings = bindings;
     this.#logger = logger;
     this.via = via;

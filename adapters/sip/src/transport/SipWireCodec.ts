@@ -1,0 +1,163 @@
+// What every SIP transport of ours does to a message on the wire, whatever carries it: swap sip.js's
+// placeholder host for our address, check incoming messages (guard, allow-list), note where a request
+// came from (RFC 3261 §18.2.1), and say where a request or response must go (§8.1.2, §18.2.2).
+import type { BlockList } from 'node:net';
+import { isIPv6 } from 'node:net';
+import {
+  defaultMessageLimits,
+  inspectMessage,
+  type MessageLimits,
+  statelessResponse,
+} from './MessageGuard.ts';
+import { resolveSipTarget, type SocketAddress } from './resolveSipTarget.ts';
+import {
+  firstHeader,
+  parseUriTarget,
+  parseVia,
+  parseWireMessage,
+  type SipWireMessage,
+  splitHeaderList,
+  topVia,
+} from './SipWireMessage.ts';
+
+export interface SipWireOptions {
+  /** The placeholder host sip.js writes into Via and Contact (its `viaHost` option); replaced on the wire. */
+  readonly viaHost: string;
+  readonly limits?: MessageLimits;
+  /** Trunk role: only sources in this list may send requests. */
+  readonly allowFrom?: BlockList;
+  /** What a request from a source outside `allowFrom` gets. */
+  readonly disallowed?: 'reject' | 'drop';
+  /**
+   * Trunk role: sip.js answers 404 to a Request-URI whose user is not its own, so out-of-dialog requests
+   * get this user written in and the original URI kept in `originalRequestUriHeader`.
+   */
+  readonly acceptAnyRequestUser?: string;
+  /** Called for every message dropped or refused (for logs and tests). */
+  readonly onRefused?: (reason: string, from: SocketAddress) => void;
+}
+
+/** Private header carrying the Request-URI as received, when `acceptAnyRequestUser` rewrote it. */
+export const originalRequestUriHeader = 'X-CubeBridge-Request-URI';
+
+export type IncomingResult =
+  | { readonly kind: 'deliver'; readonly text: string; readonly message: SipWireMessage }
+  /** Answer statelessly (400/403/513) and deliver nothing. */
+  | { readonly kind: 'reply'; readonly response: string; readonly reason: string }
+  | { readonly kind: 'drop'; readonly reason: string };
+
+export class SipWireCodec {
+  readonly #options: SipWireOptions;
+  readonly #protocol: 'udp' | 'tcp';
+  #localHostPort = '';
+  #localPattern: RegExp | undefined;
+
+  constructor(options: SipWireOptions, protocol: 'udp' | 'tcp') {
+    this.#options = options;
+    this.#protocol = protocol;
+  }
+
+  /** Our address as written into Via and Contact, once the transport knows it. */
+  setLocalAddress(host: string, port: number): void {
+    this.#localHostPort = `${isIPv6(host) ? `[${host}]` : host}:${port}`;
+    this.#localPattern = new RegExp(
+      `${this.#localHostPort.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\d)`,
+      'g',
+    );
+  }
+
+  /** sip.js's text → what goes on the wire, with where it must go. */
+  async outgoing(
+    message: string,
+  ): Promise<{ wire: string; parsed: SipWireMessage; destination: SocketAddress }> {
+    const wire = message.split(this.#options.viaHost).join(this.#localHostPort);
+    const parsed = parseWireMessage(wire);
+    if (!parsed) throw new Error('refusing to send an unparsable SIP message');
+    const destination =
+      parsed.method !== undefined
+        ? await this.#requestDestination(parsed)
+        : await this.responseDestination(parsed);
+    return { wire, parsed, destination };
+  }
+
+  /** One whole message from `from` → deliver to sip.js, answer statelessly, or drop. */
+  incoming(data: Buffer, from: SocketAddress): IncomingResult {
+    const verdict = inspectMessage(data, this.#options.limits ?? defaultMessageLimits);
+    if (verdict.kind === 'drop') return this.#refuse({ kind: 'drop', reason: verdict.reason }, from);
+    if (verdict.kind === 'reply') {
+      return this.#refuse(
+        { kind: 'reply', response: verdict.response, reason: `${verdict.status} ${verdict.reason}` },
+        from,
+      );
+    }
+    const { message } = verdict;
+    const head = verdict.text.indexOf('\r\n\r\n');
+    let text = this.#localPattern
+      ? verdict.text.slice(0, head).replace(this.#localPattern, this.#options.viaHost) +
+        verdict.text.slice(head)
+      : verdict.text;
+    if (message.method !== undefined) {
+      const allowFrom = this.#options.allowFrom;
+      if (allowFrom && !allowFrom.check(from.address, isIPv6(from.address) ? 'ipv6' : 'ipv4')) {
+        const response =
+          this.#options.disallowed !== 'drop' && message.method !== 'ACK'
+            ? statelessResponse(message, 403, 'Forbidden')
+            : undefined;
+        const reason = 'source not in the allow-list';
+        return this.#refuse(response ? { kind: 'reply', response, reason } : { kind: 'drop', reason }, from);
+      }
+      text = markReceived(text, from);
+      text = this.#rewriteRequestUri(text, message);
+    }
+    return { kind: 'deliver', text, message };
+  }
+
+  /** RFC 3261 §18.2.2 with RFC 3581: `received` and `rport` of the top Via, else its sent-by. */
+  async responseDestination(message: SipWireMessage): Promise<SocketAddress> {
+    const via = topVia(message);
+    if (!via) throw new Error('response without a usable Via');
+    const rport = Number(via.params.get('rport'));
+    const host = via.params.get('received') || via.host;
+    return resolveSipTarget(
+      host,
+      Number.isInteger(rport) && rport > 0 ? rport : (via.port ?? 5060),
+      this.#protocol,
+    );
+  }
+
+  /** RFC 3261 §8.1.2 / §16.12: the first Route if there is one, otherwise the Request-URI. */
+  async #requestDestination(message: SipWireMessage): Promise<SocketAddress> {
+    const route = firstHeader(message, 'route');
+    const uri = route === undefined ? message.requestUri : splitHeaderList(route)[0];
+    const target = uri === undefined ? undefined : parseUriTarget(uri);
+    if (!target) throw new Error(`no destination for ${message.startLine}`);
+    return resolveSipTarget(target.host, target.port, this.#protocol);
+  }
+
+  #rewriteRequestUri(text: string, message: SipWireMessage): string {
+    const user = this.#options.acceptAnyRequestUser;
+    const to = firstHeader(message, 'to') ?? '';
+    if (user === undefined || /;\s*tag=/i.test(to) || message.requestUri === undefined) return text;
+    const rewritten = message.requestUri.replace(/^(sips?:)(?:[^@]*@)?/i, `$1${user}@`);
+    const lineEnd = text.indexOf('\r\n');
+    return `${message.method} ${rewritten} SIP/2.0\r\n${originalRequestUriHeader}: ${message.requestUri}${text.slice(lineEnd)}`;
+  }
+
+  #refuse<T extends Exclude<IncomingResult, { kind: 'deliver' }>>(result: T, from: SocketAddress): T {
+    this.#options.onRefused?.(result.reason, from);
+    return result;
+  }
+}
+
+/** RFC 3261 §18.2.1 and RFC 3581 §4: note where a request really came from in its top Via. */
+function markReceived(text: string, from: SocketAddress): string {
+  return text.replace(/^(Via|v)[ \t]*:[ \t]*([^\r\n]*)/im, (_line, name: string, value: string) => {
+    const [top = '', ...rest] = splitHeaderList(value);
+    const via = parseVia(top);
+    let marked = top.replace(/;\s*rport(?=;|$)/i, `;rport=${from.port}`);
+    if (via && (via.host !== from.address || via.params.has('rport')) && !via.params.has('received')) {
+      marked += `;received=${from.address}`;
+    }
+    return `${name}: ${[marked, ...rest].join(', ')}`;
+  });
+}

@@ -1,0 +1,178 @@
+// `pnpm bench:sip`: call setup through the SIP adapter (trunk role, UDP) with the werift media relay answering,
+// sipp as the load generator at rising call rates. Reports per rate: calls attempted/succeeded/failed and the
+// INVITE → 200 OK time (p50/p99) measured by sipp. Usage: pnpm bench:sip [--rates 10,25,50,100] [--seconds 10]
+// Runs inside a private network namespace (loopback only) when it can, like the tests.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AdapterContext, MediaSession } from '@cubebridge/core';
+import { weriftRelay } from '@cubebridge/media-werift';
+import { pino } from 'pino';
+import { startProcess } from '../../../../test/harness/sip/processes.ts';
+import { sippScenarioDir } from '../../../../test/harness/sip/sipp.ts';
+import { sipAdapter } from '../../src/index.ts';
+
+if (process.env.CUBEBRIDGE_IN_NETNS !== '1' && spawnSync('unshare', ['-n', 'true']).status === 0) {
+  const script = fileURLToPath(import.meta.url);
+  const inner = `ip link set lo up && exec "${process.execPath}" ${process.execArgv.join(' ')} "${script}" ${process.argv.slice(2).join(' ')}`;
+  const result = spawnSync('unshare', ['-n', 'sh', '-c', inner], {
+    stdio: 'inherit',
+    env: { ...process.env, CUBEBRIDGE_IN_NETNS: '1' },
+  });
+  process.exit(result.status ?? 1);
+}
+
+const argument = (name: string, fallback: string): string => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+};
+const rates = argument('rates', '10,25,50,100').split(',').map(Number);
+const seconds = Number(argument('seconds', '10'));
+
+const logger = pino({ level: 'silent' });
+const controller = new AbortController();
+const context: AdapterContext = { logger, emit: () => undefined, signal: controller.signal };
+const relay = weriftRelay({ rtpPorts: [30000, 39999], mediaTimeoutMs: 0, statsIntervalMs: 0 });
+await relay.start(context);
+const adapter = sipAdapter({ trunk: { listen: { host: '127.0.0.1', port: 0 } } });
+await adapter.start(context);
+const trunk = adapter.trunkAddress as { address: string; port: number };
+const sessions = new Set<MediaSession>();
+let answered = 0;
+adapter.incoming$.subscribe((call) => {
+  void (async () => {
+    const session = await relay.createSession({ callId: `bench-${answered}`, logger, statsIntervalMs: 0 });
+    sessions.add(session);
+    try {
+      const leg = await call.accept(session.sip);
+      leg.events$.subscribe({
+        complete: () => {
+          sessions.delete(session);
+          void session.close();
+        },
+      });
+      await leg.answer();
+      answered++;
+    } catch {
+      sessions.delete(session);
+      await session.close();
+    }
+  })();
+});
+
+interface RateResult {
+  readonly rate: number;
+  readonly attempted: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+async function runRate(rate: number): Promise<RateResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'cb-bench-sip-'));
+  const total = rate * seconds;
+  const sipp = startProcess(
+    'sipp',
+    [
+      `${trunk.address}:${trunk.port}`,
+      '-sf',
+      join(sippScenarioDir, 'uac_load.xml'),
+      '-s',
+      'bench',
+      '-i',
+      '127.0.0.1',
+      '-p',
+      '0',
+      '-bind_local',
+      '-ci',
+      '127.0.0.1',
+      '-cp',
+      '0',
+      '-mi',
+      '127.0.0.1',
+      '-r',
+      String(rate),
+      '-m',
+      String(total),
+      '-nostdin',
+      '-trace_rtt',
+      '-rtt_freq',
+      '1',
+      '-trace_stat',
+      '-fd',
+      '1',
+      '-timeout',
+      `${seconds + 30}s`,
+    ],
+    { cwd: dir },
+  );
+  await sipp.exited;
+  const file = (suffix: string) => readdirSync(dir).find((name) => name.endsWith(suffix));
+  const rttFile = file('_rtt.csv');
+  const statFile = file('_.csv');
+  const times = rttFile
+    ? readFileSync(join(dir, rttFile), 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((line) => Number(line.split(';')[1]))
+        .filter((value) => Number.isFinite(value))
+        .sort((a, b) => a - b)
+    : [];
+  let succeeded = 0;
+  let failed = total;
+  if (statFile) {
+    const lines = readFileSync(join(dir, statFile), 'utf8').trim().split('\n');
+    const header = (lines[0] ?? '').split(';');
+    const last = (lines.at(-1) ?? '').split(';');
+    succeeded = Number(last[header.indexOf('SuccessfulCall(C)')]);
+    failed = Number(last[header.indexOf('FailedCall(C)')]);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const quantile = (q: number) =>
+    times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? Number.NaN;
+  return {
+    rate,
+    attempted: total,
+    succeeded,
+    failed,
+    p50: quantile(0.5),
+    p99: quantile(0.99),
+    max: times.at(-1) ?? Number.NaN,
+  };
+}
+
+const results: RateResult[] = [];
+for (const rate of rates) {
+  const result = await runRate(rate);
+  results.push(result);
+  console.error(
+    `rate ${rate}/s: ${result.succeeded}/${result.attempted} ok, p50 ${result.p50} ms, p99 ${result.p99} ms`,
+  );
+  // let the calls of this step end before the next
+  while (sessions.size > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+}
+await adapter.stop();
+await relay.stop();
+controller.abort();
+
+const sustained = results
+  .filter((result) => result.failed === 0 && result.succeeded === result.attempted)
+  .at(-1);
+console.log(
+  `\nSIP call setup (INVITE → 200 OK through the adapter, werift relay answering), ${seconds} s per rate,`,
+);
+console.log(
+  `2 s calls, sipp on the same host (${cpus().length} CPUs, ${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}\n`,
+);
+console.log('| offered calls/s | calls | succeeded | failed | setup p50 (ms) | setup p99 (ms) | max (ms) |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of results)
+  console.log(
+    `| ${r.rate} | ${r.attempted} | ${r.succeeded} | ${r.failed} | ${r.p50} | ${r.p99} | ${r.max} |`,
+  );
+console.log(`\nHighest rate with every call set up: ${sustained ? `${sustained.rate} calls/s` : 'none'}`);
+process.exit(0);
