@@ -6,6 +6,7 @@ import type { LegStats, MediaKinds, OfferOptions, SipMediaEndpoint } from '@cube
 import { type Observable, Subject } from 'rxjs';
 import {
   type AudioCodecName,
+  type VideoCodecName,
   audioCodecName,
   type CodecDescription,
   rtpClockRate,
@@ -28,6 +29,7 @@ import {
 } from './sdp/SipSdp.ts';
 import { type SdesContext, SdesNegotiator, type SrtpMode } from './srtp/SdesNegotiator.ts';
 import { estimateMos } from './stats/EModel.ts';
+import { SipVideoStream } from './SipVideoStream.ts';
 import { ReceiveStatistics } from './stats/ReceiveStatistics.ts';
 
 export interface SipLegOptions {
@@ -36,6 +38,8 @@ export interface SipLegOptions {
   readonly ports: PortAllocator;
   /** Preference order when we offer and when nothing steers the choice. */
   readonly audioCodecs: readonly AudioCodecName[];
+  /** Video codecs we forward, in preference order; empty disables video on this leg. */
+  readonly videoCodecs: readonly VideoCodecName[];
   readonly ptimeMs: number;
   readonly rtcpIntervalMs: number;
   readonly srtp: SrtpMode;
@@ -81,12 +85,15 @@ export class SipLeg implements SipMediaEndpoint {
   readonly #sessionId = String(Math.floor(Math.random() * 1e12));
   readonly #cname = `cubebridge-${Math.floor(Math.random() * 1e9).toString(36)}`;
   readonly #sdes: SdesNegotiator;
+  readonly #videoStream: SipVideoStream;
   #sessionVersion = 0;
   #state: SignalingState = 'stable';
   #sockets: SocketPair | undefined;
   #allocating: Promise<SocketPair> | undefined;
   #remoteOffer: SessionDescription | undefined;
-  #localOffer: { direction: Direction; codecs: CodecDescription[]; proto: string } | undefined;
+  #localOffer:
+    | { direction: Direction; codecs: CodecDescription[]; proto: string; video: boolean }
+    | undefined;
   #audio: NegotiatedAudio | undefined;
   #direction: Direction = 'inactive';
   #remoteDirection: Direction = 'sendrecv';
@@ -109,6 +116,7 @@ export class SipLeg implements SipMediaEndpoint {
     this.#options = options;
     this.#handlers = handlers;
     this.#sdes = new SdesNegotiator(options.srtp);
+    this.#videoStream = new SipVideoStream(options.ports, handlers, options.relatchAfterMs);
   }
 
   get closed(): boolean {
@@ -120,7 +128,9 @@ export class SipLeg implements SipMediaEndpoint {
   }
 
   get negotiated(): MediaKinds | undefined {
-    return this.#audio ? { audio: true, video: false } : undefined;
+    return this.#audio || this.#videoStream.video
+      ? { audio: this.#audio !== undefined, video: this.#videoStream.video !== undefined }
+      : undefined;
   }
 
   /** The audio codec in use, or the first one the pending remote offer lists that we support. */
@@ -167,9 +177,7 @@ export class SipLeg implements SipMediaEndpoint {
       : 'sendrecv';
     const codecs = this.#offerCodecs();
     const proto = this.#sdes.offerProto();
-    this.#localOffer = { direction, codecs, proto };
-    this.#state = 'have-local-offer';
-    return this.#write([
+    const sections: MediaToWrite[] = [
       {
         kind: 'audio',
         port: sockets.port,
@@ -180,7 +188,20 @@ export class SipLeg implements SipMediaEndpoint {
         rtcpPort: sockets.port + 1,
         crypto: this.#sdes.localCrypto(),
       },
-    ]);
+    ];
+    const video =
+      (options?.kinds?.video ?? this.#videoStream.video !== undefined) &&
+      this.#options.videoCodecs.length > 0;
+    if (video) {
+      const preferred = this.#handlers.preferredVideoCodec();
+      const names = [...this.#options.videoCodecs].sort(
+        (a, b) => Number(b === preferred) - Number(a === preferred),
+      );
+      sections.push(await this.#videoStream.offerSection(names, direction));
+    }
+    this.#localOffer = { direction, codecs, proto, video };
+    this.#state = 'have-local-offer';
+    return this.#write(sections);
   }
 
   async setRemoteAnswer(sdp: string): Promise<void> {
@@ -191,6 +212,17 @@ export class SipLeg implements SipMediaEndpoint {
     const offer = this.#localOffer;
     this.#localOffer = undefined;
     this.#state = 'stable';
+    const videoMedia = offer.video
+      ? answer.media.find((section) => section.kind === 'video' && section.port !== 0)
+      : undefined;
+    const videoCodec = videoMedia?.codecs.find((codec) =>
+      this.#options.videoCodecs.some((name) => name === codec.name.toUpperCase()),
+    );
+    this.#videoStream.apply(
+      videoCodec,
+      videoMedia ? intersect(offer.direction, reverse(videoMedia.direction)) : 'inactive',
+      videoMedia,
+    );
     const media = answer.media.find((section) => section.kind === 'audio');
     if (!media || media.port === 0) {
       this.#apply(undefined, 'inactive', media);
@@ -225,7 +257,20 @@ export class SipLeg implements SipMediaEndpoint {
     const sockets = await this.#ensureSockets();
     const sections: MediaToWrite[] = [];
     let accepted: { media: SdpMedia; codec: CodecDescription } | undefined;
+    let acceptedVideo: { media: SdpMedia; codec: CodecDescription } | undefined;
     for (const media of offer.media) {
+      if (media.kind === 'video' && !acceptedVideo) {
+        const videoCodec = this.#videoStream.choose(
+          media,
+          this.#options.videoCodecs,
+          this.#handlers.preferredVideoCodec(),
+        );
+        if (videoCodec) {
+          acceptedVideo = { media, codec: videoCodec };
+          sections.push(await this.#videoStream.answerSection(media, videoCodec, reverse(media.direction)));
+          continue;
+        }
+      }
       const codec =
         !accepted && media.kind === 'audio' && media.port !== 0 && this.#sdes.accepts(media)
           ? this.#chooseCodec(media)
@@ -257,6 +302,11 @@ export class SipLeg implements SipMediaEndpoint {
         crypto: this.#sdes.answerCrypto(media),
       });
     }
+    this.#videoStream.apply(
+      acceptedVideo?.codec,
+      acceptedVideo ? reverse(acceptedVideo.media.direction) : 'inactive',
+      acceptedVideo?.media,
+    );
     this.#remoteOffer = undefined;
     this.#state = 'stable';
     if (!accepted) {
@@ -305,6 +355,32 @@ export class SipLeg implements SipMediaEndpoint {
     this.#send(event.payloadType, sourceSsrc, sourceSequence, timestamp, marker, payload, nowMs);
   }
 
+  get video(): { codec: VideoCodecName; payloadType: number } | undefined {
+    return this.#videoStream.video;
+  }
+
+  get videoCodec(): VideoCodecName | undefined {
+    return this.#videoStream.video?.codec;
+  }
+
+  sendVideo(
+    sourceSsrc: number,
+    sourceSequence: number,
+    timestamp: number,
+    marker: boolean,
+    payload: Uint8Array,
+    nowMs: number,
+  ): void {
+    this.#videoStream.send(sourceSsrc, sourceSequence, timestamp, marker, payload, nowMs);
+  }
+
+  /** Asks the phone for a keyframe: RTCP PLI and FIR, and `keyframeRequests$` for the SIP adapter's INFO. */
+  requestKeyframe(): void {
+    if (!this.#videoStream.video) return;
+    this.#videoStream.requestKeyframe();
+    this.#keyframeRequests.next();
+  }
+
   /** For DTMF we generate: the outgoing stream's rewriter (same SSRC and sequence space as the audio). */
   get outboundStream(): StreamRewriter | undefined {
     return this.#outbound;
@@ -345,6 +421,7 @@ export class SipLeg implements SipMediaEndpoint {
     const sockets = this.#sockets ?? (await this.#allocating?.catch(() => undefined));
     if (sockets) await this.#options.ports.release(sockets);
     this.#sockets = undefined;
+    await this.#videoStream.close();
   }
 
   #assertOpen(): void {
@@ -552,7 +629,6 @@ export class SipLeg implements SipMediaEndpoint {
       const rtt = ((arrival - report.lastSenderReport - report.delaySinceLastSenderReport) >>> 0) / 65536;
       if (rtt < 60) this.#rttMs = rtt * 1000;
     }
-    if (rtcp.keyframeRequested) this.#keyframeRequests.next();
   };
 
   #startRtcp(): void {

@@ -10,12 +10,22 @@ import {
   type RTCRtpTransceiver,
   RtpHeader,
   type RtpPacket,
+  useFIR,
   useG722,
+  useH264,
   useOPUS,
   usePCMA,
   usePCMU,
+  usePLI,
+  useVP8,
 } from 'werift';
-import { type AudioCodecName, audioCodecName, TELEPHONE_EVENT } from './codecs/CodecCatalog.ts';
+import {
+  type AudioCodecName,
+  audioCodecName,
+  TELEPHONE_EVENT,
+  type VideoCodecName,
+  videoCodecName,
+} from './codecs/CodecCatalog.ts';
 import { MediaClosedError, NegotiationStateError, UnsupportedMediaError } from './errors.ts';
 import type { LegHandlers, NegotiatedAudio } from './LegHandlers.ts';
 import type { RtpFrame } from './rtp/RtpFrame.ts';
@@ -33,6 +43,7 @@ export interface WebRtcLegOptions {
   readonly icePortRange: readonly [number, number] | undefined;
   readonly iceLite: boolean;
   readonly audioCodecs: readonly AudioCodecName[];
+  readonly videoCodecs: readonly VideoCodecName[];
 }
 
 type SignalingState = 'stable' | 'have-local-offer' | 'have-remote-offer';
@@ -42,6 +53,14 @@ const WEBRTC_CODEC: Readonly<Record<AudioCodecName, () => RTCRtpCodecParameters>
   G722: () => useG722(),
   PCMU: () => usePCMU(),
   PCMA: () => usePCMA(),
+};
+
+/** Keyframe feedback only: no NACK, since we keep no retransmission history on the forwarding path. */
+const VIDEO_FEEDBACK = () => [usePLI(), useFIR()];
+
+const WEBRTC_VIDEO_CODEC: Readonly<Record<VideoCodecName, () => RTCRtpCodecParameters>> = {
+  VP8: () => useVP8({ payloadType: 96, rtcpFeedback: VIDEO_FEEDBACK() }),
+  H264: () => useH264({ payloadType: 102, rtcpFeedback: VIDEO_FEEDBACK() }),
 };
 
 const ignore = (): void => {};
@@ -69,6 +88,12 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
   readonly #handlers: LegHandlers;
   readonly #candidates = new ReplaySubject<IceCandidate | null>();
   readonly #track = new MediaStreamTrack({ kind: 'audio' });
+  readonly #videoTrack = new MediaStreamTrack({ kind: 'video' });
+  #videoTransceiver: RTCRtpTransceiver | undefined;
+  #video: { codec: VideoCodecName; payloadType: number } | undefined;
+  #videoOutbound = new StreamRewriter(90000, 33, undefined, false);
+  #remoteVideoSsrc = 0;
+  #feedbackWatched = false;
   #pc: RTCPeerConnection | undefined;
   #state: SignalingState = 'stable';
   #audio: NegotiatedAudio | undefined;
@@ -79,7 +104,7 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
   #bytesSent = 0;
   #rttMs: number | undefined;
   #keysCached = false;
-  #senderReports = false;
+  readonly #senderReports = new WeakSet<object>();
   #closed = false;
 
   constructor(options: WebRtcLegOptions, handlers: LegHandlers) {
@@ -92,7 +117,9 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
   }
 
   get negotiated(): MediaKinds | undefined {
-    return this.#audio ? { audio: true, video: false } : undefined;
+    return this.#audio || this.#video
+      ? { audio: this.#audio !== undefined, video: this.#video !== undefined }
+      : undefined;
   }
 
   get audio(): NegotiatedAudio | undefined {
@@ -101,6 +128,9 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
 
   get audioCodec(): AudioCodecName | undefined {
     return this.#audio?.codec;
+  }
+  get videoCodec(): VideoCodecName | undefined {
+    return this.#video?.codec;
   }
 
   get localCandidates$(): Observable<IceCandidate | null> {
@@ -118,6 +148,10 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
     const pc = this.#peerConnection();
     if (!this.#transceiver) this.#transceiver = pc.addTransceiver(this.#track, { direction: 'sendrecv' });
     this.#transceiver.setDirection(options?.hold ? 'sendonly' : 'sendrecv');
+    if (options?.kinds?.video && !this.#videoTransceiver && this.#options.videoCodecs.length > 0) {
+      this.#videoTransceiver = pc.addTransceiver(this.#videoTrack, { direction: 'sendrecv' });
+    }
+    this.#videoTransceiver?.setDirection(options?.hold ? 'sendonly' : 'sendrecv');
     await pc.setLocalDescription(await pc.createOffer());
     this.#state = 'have-local-offer';
     return this.#localSdp();
@@ -145,6 +179,13 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
       // addTrack reuses the offer's audio transceiver, which makes our answer sendrecv.
       pc.addTrack(this.#track);
       this.#transceiver = audio;
+    }
+    if (!this.#videoTransceiver && this.#options.videoCodecs.length > 0) {
+      const video = pc.getTransceivers().find((transceiver) => transceiver.kind === 'video');
+      if (video) {
+        pc.addTrack(this.#videoTrack);
+        this.#videoTransceiver = video;
+      }
     }
   }
 
@@ -179,7 +220,9 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
     const audio = this.#audio;
     const position = audio && this.#outbound?.rewrite(sourceSsrc, sourceSequence, timestamp, nowMs);
     if (!position) return;
+    if (!this.#transceiver) return;
     this.#transmit(
+      this.#transceiver,
       audio.payloadType,
       position.sequenceNumber,
       position.timestamp,
@@ -208,6 +251,32 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
       payload,
     });
   }
+  sendVideo(
+    sourceSsrc: number,
+    sourceSequence: number,
+    timestamp: number,
+    marker: boolean,
+    payload: Uint8Array,
+    nowMs: number,
+  ): void {
+    const video = this.#video;
+    const position = video && this.#videoOutbound.rewrite(sourceSsrc, sourceSequence, timestamp, nowMs);
+    if (!position || !this.#videoTransceiver) return;
+    this.#transmit(
+      this.#videoTransceiver,
+      video.payloadType,
+      position.sequenceNumber,
+      position.timestamp,
+      marker,
+      payload,
+    );
+  }
+
+  /** Asks the browser's encoder for a keyframe (RTCP PLI on the video receiver). */
+  requestKeyframe(): void {
+    if (!this.#video || this.#remoteVideoSsrc === 0) return;
+    this.#videoTransceiver?.receiver.sendRtcpPLI(this.#remoteVideoSsrc).catch(ignore);
+  }
 
   get outboundStream(): StreamRewriter | undefined {
     return this.#outbound;
@@ -218,7 +287,15 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
    * type as the primary codec, which would turn telephone-event into broken Opus.
    */
   sendRaw(frame: RtpFrame): void {
-    this.#transmit(frame.payloadType, frame.sequenceNumber, frame.timestamp, frame.marker, frame.payload);
+    if (!this.#transceiver) return;
+    this.#transmit(
+      this.#transceiver,
+      frame.payloadType,
+      frame.sequenceNumber,
+      frame.timestamp,
+      frame.marker,
+      frame.payload,
+    );
   }
 
   /**
@@ -227,24 +304,26 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
    * primary codec (telephone-event would become broken Opus). We keep the sender's counters so its RTCP SRs stay right.
    */
   #transmit(
+    transceiver: RTCRtpTransceiver,
     payloadType: number,
     sequenceNumber: number,
     timestamp: number,
     marker: boolean,
     payload: Uint8Array,
   ): void {
-    const sender = this.#transceiver?.sender;
-    const transport = sender?.dtlsTransport;
-    if (!sender || transport?.state !== 'connected') return;
+    const sender = transceiver.sender;
+    const transport = sender.dtlsTransport;
+    if (transport?.state !== 'connected') return;
     if (!this.#keysCached) this.#keysCached = cacheSrtpKeys(transport);
+    if (!this.#feedbackWatched) this.#watchFeedback(transport);
     const header = new RtpHeader({ payloadType, sequenceNumber, timestamp, marker, ssrc: sender.ssrc });
     const counters = sender as unknown as SenderCounters;
     counters.packetCount = (counters.packetCount + 1) >>> 0;
     counters.octetCount = (counters.octetCount + payload.length) >>> 0;
     counters.rtpTimestamp = timestamp;
     counters.ntpTimestamp = ntpNow();
-    if (!this.#senderReports) {
-      this.#senderReports = true;
+    if (!this.#senderReports.has(sender)) {
+      this.#senderReports.add(sender);
       void sender.runRtcp();
     }
     this.#packetsSent++;
@@ -291,10 +370,27 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
     if (this.#closed) return;
     this.#closed = true;
     this.#track.stop();
+    this.#videoTrack.stop();
     this.#candidates.complete();
     const pc = this.#pc;
     this.#pc = undefined;
     if (pc) await pc.close();
+  } /**
+   * Browser PLI/FIR for our video: werift routes them to the receiver (the browser's feedback SSRC is its own media
+   * SSRC) and `sender.onPictureLossIndication` never fires, so we read them off the DTLS transport.
+   */
+  #watchFeedback(transport: RTCRtpTransceiver['sender']['dtlsTransport']): void {
+    this.#feedbackWatched = true;
+    transport.onRtcp.subscribe((packet) => {
+      const videoSsrc = this.#videoTransceiver?.sender.ssrc;
+      if (packet.type !== 206 || videoSsrc === undefined) return;
+      const feedback = (
+        packet as unknown as { feedback: { count?: number; mediaSsrc?: number; fir?: { ssrc: number }[] } }
+      ).feedback;
+      const pli = feedback.count === 1 && feedback.mediaSsrc === videoSsrc;
+      const fir = feedback.count === 4 && (feedback.fir ?? []).some((entry) => entry.ssrc === videoSsrc);
+      if (pli || fir) this.#handlers.keyframeRequested();
+    });
   }
 
   #assertOpen(): void {
@@ -327,6 +423,7 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
             payloadType: 126,
           }),
         ],
+        video: this.#orderedVideoCodecs().map((name) => WEBRTC_VIDEO_CODEC[name]()),
       },
       bundlePolicy: 'max-bundle',
       iceLite: this.#options.iceLite,
@@ -358,11 +455,33 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
       if (state === 'complete') this.#candidates.next(null);
     });
     pc.onTrack.subscribe((track) => {
-      if (track.kind !== 'audio') return;
-      track.onReceiveRtp.subscribe((rtp) => this.#onRtp(rtp));
+      if (track.kind === 'video') track.onReceiveRtp.subscribe((rtp) => this.#onVideoRtp(rtp));
+      else track.onReceiveRtp.subscribe((rtp) => this.#onRtp(rtp));
     });
     this.#pc = pc;
     return pc;
+  }
+  #orderedVideoCodecs(): VideoCodecName[] {
+    const preferred = this.#handlers.preferredVideoCodec();
+    return [...this.#options.videoCodecs].sort((a, b) => Number(b === preferred) - Number(a === preferred));
+  }
+
+  #onVideoRtp(rtp: RtpPacket): void {
+    const video = this.#video;
+    if (!video || rtp.header.payloadType !== video.payloadType) return;
+    const header = rtp.header;
+    this.#remoteVideoSsrc = header.ssrc;
+    this.#handlers.video(
+      {
+        payloadType: header.payloadType,
+        sequenceNumber: header.sequenceNumber,
+        timestamp: header.timestamp,
+        ssrc: header.ssrc,
+        marker: header.marker,
+        payload: rtp.payload,
+      },
+      performance.now(),
+    );
   }
 
   #onRtp(rtp: RtpPacket): void {
@@ -412,8 +531,14 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
     if (!sdp) throw new NegotiationStateError('webrtc', 'localDescription', 'missing');
     return sdp;
   }
-
   #updateNegotiated(): void {
+    const videoCodecs = this.#videoTransceiver?.codecs ?? [];
+    const videoPrimary = videoCodecs.find((codec) => videoCodecName(codec.mimeType.split('/')[1] ?? ''));
+    const videoName = videoPrimary ? videoCodecName(videoPrimary.mimeType.split('/')[1] ?? '') : undefined;
+    this.#video =
+      videoPrimary && videoName
+        ? { codec: videoName, payloadType: videoPrimary.payloadType ?? 0 }
+        : undefined;
     const codecs = this.#transceiver?.codecs ?? [];
     const primary = codecs.find((codec) => audioCodecName(codec.mimeType.split('/')[1] ?? ''));
     const name = primary ? audioCodecName(primary.mimeType.split('/')[1] ?? '') : undefined;

@@ -66,6 +66,7 @@ export class WeriftMediaSession implements MediaSession {
         advertisedAddress: relay.advertisedAddress,
         ports,
         audioCodecs: relay.audioCodecs,
+        videoCodecs: relay.videoCodecs,
         ptimeMs: relay.ptimeMs,
         rtcpIntervalMs: relay.rtcpIntervalMs,
         srtp: relay.srtp,
@@ -81,6 +82,7 @@ export class WeriftMediaSession implements MediaSession {
         icePortRange: relay.icePortRange,
         iceLite: relay.iceLite,
         audioCodecs: relay.audioCodecs,
+        videoCodecs: relay.videoCodecs,
       },
       this.#handlers('webrtc'),
     );
@@ -208,8 +210,34 @@ export class WeriftMediaSession implements MediaSession {
             nowMs,
           );
       },
+      video: (frame, nowMs) => {
+        const source = leg === 'sip' ? this.sip : this.webrtc;
+        const destination = other();
+        // Video is forwarded only between identical codecs; there is no video transcoding.
+        if (!source.videoCodec || source.videoCodec !== destination.videoCodec) return;
+        if (frame.ssrc !== this.#videoSources[leg]) {
+          // A new source: the far decoder may join mid-GOP, so ask this source for a keyframe right away.
+          this.#videoSources[leg] = frame.ssrc;
+          source.requestKeyframe();
+        }
+        const taps = this.#taps[leg];
+        if (taps.size > 0) this.#offerToTaps(taps, leg, frame, nowMs, 'video');
+        destination.sendVideo(
+          frame.ssrc,
+          frame.sequenceNumber,
+          frame.timestamp,
+          frame.marker,
+          frame.payload,
+          nowMs,
+        );
+      },
+      keyframeRequested: () => {
+        this.#events.next({ type: 'keyframe-requested', by: leg });
+        other().requestKeyframe();
+      },
       negotiated: () => this.#rebuildRoutes(),
       preferredAudioCodec: () => other().audioCodec,
+      preferredVideoCodec: () => other().videoCodec,
     };
   }
 
@@ -235,13 +263,22 @@ export class WeriftMediaSession implements MediaSession {
   }
 
   #routeKey = '';
+  /** The SSRC each leg's video currently comes from; a change triggers a keyframe request. */
+  readonly #videoSources = { sip: -1, webrtc: -1 };
 
-  #offerToTaps(taps: Set<WeriftMediaTap>, leg: MediaLegName, frame: RtpFrame, nowMs: number): void {
-    const audio = (leg === 'sip' ? this.sip : this.webrtc).audio;
+  #offerToTaps(
+    taps: Set<WeriftMediaTap>,
+    leg: MediaLegName,
+    frame: RtpFrame,
+    nowMs: number,
+    kind: 'audio' | 'video' = 'audio',
+  ): void {
+    const endpoint = leg === 'sip' ? this.sip : this.webrtc;
+    const audio = endpoint.audio;
     const packet: MediaPacket = {
-      kind: 'audio',
-      codec: audio?.codec ?? 'unknown',
-      clockRate: audio?.clockRate ?? 8000,
+      kind,
+      codec: kind === 'video' ? (endpoint.videoCodec ?? 'unknown') : (audio?.codec ?? 'unknown'),
+      clockRate: kind === 'video' ? 90000 : (audio?.clockRate ?? 8000),
       payloadType: frame.payloadType,
       sequenceNumber: frame.sequenceNumber,
       timestamp: frame.timestamp,

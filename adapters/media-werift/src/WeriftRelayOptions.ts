@@ -1,6 +1,6 @@
 // Options of `weriftRelay()`, with the defaults that make a relay usable on one host out of the box.
 
-import type { AudioCodecName } from './codecs/CodecCatalog.ts';
+import type { AudioCodecName, VideoCodecName } from './codecs/CodecCatalog.ts';
 import type { SrtpMode } from './srtp/SdesNegotiator.ts';
 
 export interface WeriftRelayOptions {
@@ -19,6 +19,8 @@ export interface WeriftRelayOptions {
   readonly iceLite?: boolean;
   /** Audio codecs in preference order, for both legs. Default opus, G722, PCMU, PCMA. */
   readonly audioCodecs?: readonly AudioCodecName[];
+  /** Video codecs forwarded (never transcoded) between the legs, in preference order. Default VP8, H264; [] disables video. */
+  readonly videoCodecs?: readonly VideoCodecName[];
   /** Packetization we ask for on the SIP leg. Default 20. */
   readonly ptimeMs?: number;
   /** SDES-SRTP on the SIP leg: `off`, `optional` (accept RTP/SAVP offers) or `required`. Default `optional`. */
@@ -46,6 +48,7 @@ export function resolveOptions(options: WeriftRelayOptions): ResolvedRelayOption
     icePortRange: options.icePortRange,
     iceLite: options.iceLite ?? false,
     audioCodecs: options.audioCodecs ?? ['opus', 'G722', 'PCMU', 'PCMA'],
+    videoCodecs: options.videoCodecs ?? ['VP8', 'H264'],
     ptimeMs: options.ptimeMs ?? 20,
     srtp: options.srtp ?? 'optional',
     rtcpIntervalMs: options.rtcpIntervalMs ?? 5000,

@@ -48,7 +48,7 @@ function offer(
     'a=ptime:30',
     ...extra,
     `a=${direction}`,
-    ...(video ? ['m=video 5004 RTP/AVP 96', 'a=rtpmap:96 H264/90000'] : []),
+    ...(video ? ['m=video 5004 RTP/AVP 34', 'a=rtpmap:34 H263/90000'] : []),
     '',
   ].join('\r\n');
 }
@@ -98,11 +98,28 @@ describe('SIP leg offer/answer', () => {
       const answer = await session.sip.createAnswer();
       expect(attribute(answer, answered)).toHaveLength(1);
       expect(answer).toMatch(/^m=audio \d+ RTP\/AVP 8 101\r$/m);
-      expect(answer).toMatch(/^m=video 0 RTP\/AVP 96\r$/m);
+      expect(answer).toMatch(/^m=video 0 RTP\/AVP 34\r$/m);
       expect(attribute(answer, 'ptime')).toEqual(['ptime:30']);
       expect(session.sip.direction).toBe(answered);
     },
   );
+
+  it('accepts an H.264 video stream on its own port pair with keyframe feedback', async () => {
+    const session = await relay().createSession({ callId: 'video-answer', logger: silentLogger });
+    const videoOffer = offer(4000).replace(
+      /a=sendrecv\r\n$/,
+      'a=sendrecv\r\nm=video 4002 RTP/AVP 97 96\r\na=rtpmap:97 H264/90000\r\na=fmtp:97 profile-level-id=42e01f;packetization-mode=1\r\na=rtpmap:96 VP8/90000\r\na=sendrecv\r\n',
+    );
+    await session.sip.setRemoteOffer(videoOffer);
+    const answer = await session.sip.createAnswer();
+    const audioPort = Number(/m=audio (\d+)/.exec(answer)?.[1]);
+    const videoPort = Number(/m=video (\d+) RTP\/AVP 97\r/.exec(answer)?.[1]);
+    expect(videoPort).toBeGreaterThan(0);
+    expect(videoPort).not.toBe(audioPort);
+    expect(answer).toContain('a=rtcp-fb:* nack pli');
+    expect(session.sip.negotiated).toEqual({ audio: true, video: true });
+    expect(session.sip.video).toEqual({ codec: 'H264', payloadType: 97 });
+  });
 
   it('answers a disabled audio stream (port 0) in kind and refuses one it cannot use', async () => {
     const session = await relay().createSession({ callId: 'port0', logger: silentLogger });

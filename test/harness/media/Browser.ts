@@ -26,14 +26,15 @@ const ARGS = [
 const PAGE_SCRIPT = `
 const toneRatio = ${toneRatioSource};
 window.media = {
-  log: [], pc: null, ctx: null, sender: null, track: null, codecs: null, listenHz: 0,
-  async setup({ toneHz, listenHz, codecs }) {
-    this.listenHz = listenHz;
+  log: [], pc: null, ctx: null, sender: null, track: null, codecs: null, listenHz: 0, camera: null, videoCodec: null,
+  async setup({ toneHz, listenHz, codecs, video }) {this.listenHz = listenHz;
     this.ctx = new AudioContext({ sampleRate: 48000 });
     await this.ctx.resume();
     // getUserMedia (fake device) makes Chrome expose host candidates instead of mDNS names.
-    const mic = await navigator.mediaDevices.getUserMedia({ audio: true });
-    mic.getTracks().forEach((t) => t.stop());
+    const mic = await navigator.mediaDevices.getUserMedia({ audio: true, video: Boolean(video) });
+    mic.getAudioTracks().forEach((t) => t.stop());
+    this.camera = mic.getVideoTracks()[0] ?? null;
+    this.videoCodec = typeof video === 'string' ? video : null;
     const oscillator = this.ctx.createOscillator();
     oscillator.frequency.value = toneHz;
     const gain = this.ctx.createGain();
@@ -44,10 +45,28 @@ window.media = {
     this.pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
     this.track = destination.stream.getAudioTracks()[0];
     this.codecs = codecs;
-    this.pc.ontrack = (event) => this.listen(event.streams[0] ?? new MediaStream([event.track]));
+    this.pc.ontrack = (event) => {
+      if (event.track.kind === 'video') {
+        const element = document.createElement('video');
+        element.muted = true;
+        element.srcObject = new MediaStream([event.track]);
+        document.body.appendChild(element);
+        element.play().catch(() => {});
+        return;
+      }
+      this.listen(event.streams[0] ?? new MediaStream([event.track]));
+    };
   },
-  use(transceiver) {
+  useVideo(transceiver) {
+    if (!transceiver || !this.camera) return;
     transceiver.direction = 'sendrecv';
+    transceiver.sender.replaceTrack(this.camera);
+    if (this.videoCodec) {
+      const all = RTCRtpReceiver.getCapabilities('video').codecs;
+      transceiver.setCodecPreferences(all.filter((c) => c.mimeType.split('/')[1].toUpperCase() === this.videoCodec));
+    }
+  },
+  use(transceiver) {transceiver.direction = 'sendrecv';
     transceiver.sender.replaceTrack(this.track);
     this.sender = transceiver.sender;
     if (this.codecs) {
@@ -76,6 +95,7 @@ window.media = {
   },
   async offer() {
     this.use(this.pc.addTransceiver('audio'));
+    if (this.camera) this.useVideo(this.pc.addTransceiver('video'));
     await this.pc.setLocalDescription(await this.pc.createOffer());
     return this.gathered();
   },
@@ -83,6 +103,7 @@ window.media = {
     await this.pc.setRemoteDescription({ type: 'offer', sdp });
     // The offer's transceiver is created by setRemoteDescription: attach our tone to it so we answer sendrecv.
     this.use(this.pc.getTransceivers().find((t) => t.receiver.track.kind === 'audio'));
+    this.useVideo(this.pc.getTransceivers().find((t) => t.receiver.track.kind === 'video'));
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     return this.gathered();
   },
@@ -99,8 +120,15 @@ window.media = {
     const codecs = new Map([...stats.values()].filter((s) => s.type === 'codec').map((s) => [s.id, s.mimeType]));
     return [...stats.values()].filter((s) => s.type === 'outbound-rtp' && s.kind === 'audio').map((s) => ({ ssrc: s.ssrc, packetsSent: s.packetsSent, codec: codecs.get(s.codecId) }));
   },
-  negotiatedCodec() {
-    const sdp = this.pc.remoteDescription.sdp;
+  async videoStats() {
+    const stats = await this.pc.getStats();
+    const all = [...stats.values()];
+    const inbound = all.find((s) => s.type === 'inbound-rtp' && s.kind === 'video') ?? {};
+    const outbound = all.find((s) => s.type === 'outbound-rtp' && s.kind === 'video') ?? {};
+    const codec = all.find((s) => s.id === inbound.codecId)?.mimeType;
+    return { framesDecoded: inbound.framesDecoded ?? 0, codec, pliSent: inbound.pliCount ?? 0, firSent: inbound.firCount ?? 0, pliReceived: outbound.pliCount ?? 0, firReceived: outbound.firCount ?? 0, keyFramesEncoded: outbound.keyFramesEncoded ?? 0 };
+  },
+  negotiatedCodec() {const sdp = this.pc.remoteDescription.sdp;
     const pt = /m=audio \\d+ \\S+ (\\d+)/.exec(sdp)[1];
     return new RegExp('a=rtpmap:' + pt + ' ([^/]+)').exec(sdp)[1];
   },
@@ -128,7 +156,13 @@ export class MediaBrowser {
   }
 
   /** A fresh page playing `toneHz` and listening for `listenHz`; `codecs` limits what it offers (e.g. ['opus']). */
-  async page(options: { toneHz: number; listenHz: number; codecs?: string[] }): Promise<MediaPage> {
+  /** `video`: true for the fake camera, or a codec name ('VP8', 'H264') to offer only that. */
+  async page(options: {
+    toneHz: number;
+    listenHz: number;
+    codecs?: string[];
+    video?: boolean | string;
+  }): Promise<MediaPage> {
     const page = await this.#browser.newPage();
     // A localhost URL is a secure context (getUserMedia needs one); the request never leaves the browser.
     await page.route('http://localhost/media', (route) =>
@@ -196,6 +230,18 @@ export class MediaPage {
 
   outbound(): Promise<{ ssrc: number; packetsSent: number; codec: string | undefined }[]> {
     return this.#call('outbound');
+  }
+
+  videoStats(): Promise<{
+    framesDecoded: number;
+    codec: string | undefined;
+    pliSent: number;
+    firSent: number;
+    pliReceived: number;
+    firReceived: number;
+    keyFramesEncoded: number;
+  }> {
+    return this.#call('videoStats');
   }
 
   negotiatedCodec(): Promise<string> {

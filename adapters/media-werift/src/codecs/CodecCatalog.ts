@@ -46,3 +46,22 @@ export function sampleRate(codec: AudioCodecName): 8000 | 16000 | 48000 {
 export function rtpClockRate(codec: AudioCodecName): number {
   return codec === 'opus' ? 48000 : 8000;
 }
+
+export type VideoCodecName = 'VP8' | 'H264';
+
+/** The video codecs we forward (never transcode) on the SIP leg, with the payload types we offer. */
+export const sipVideoCodecs: Readonly<Record<VideoCodecName, CodecDescription>> = {
+  VP8: { name: 'VP8', payloadType: 96, clockRate: 90000, channels: 1 },
+  H264: {
+    name: 'H264',
+    payloadType: 97,
+    clockRate: 90000,
+    channels: 1,
+    fmtp: 'profile-level-id=42e01f;packetization-mode=1',
+  },
+};
+
+export function videoCodecName(name: string): VideoCodecName | undefined {
+  const upper = name.toUpperCase();
+  return upper === 'VP8' || upper === 'H264' ? upper : undefined;
+}

@@ -140,3 +140,27 @@ export function parseRtcp(buffer: Buffer): ParsedRtcp | undefined {
   }
   return valid ? result : undefined;
 }
+
+/** RTCP PSFB Picture Loss Indication (RFC 4585 §6.3.1). */
+export function serializePli(senderSsrc: number, mediaSsrc: number): Buffer {
+  const out = Buffer.alloc(12);
+  out[0] = 0x81;
+  out[1] = 206;
+  out.writeUInt16BE(2, 2);
+  out.writeUInt32BE(senderSsrc >>> 0, 4);
+  out.writeUInt32BE(mediaSsrc >>> 0, 8);
+  return out;
+}
+
+/** RTCP PSFB Full Intra Request (RFC 5104 §4.3.1), for phones that honour FIR but not PLI. */
+export function serializeFir(senderSsrc: number, mediaSsrc: number, sequence: number): Buffer {
+  const out = Buffer.alloc(20);
+  out[0] = 0x84;
+  out[1] = 206;
+  out.writeUInt16BE(4, 2);
+  out.writeUInt32BE(senderSsrc >>> 0, 4);
+  // Media source is 0 for FIR; the target SSRC and a command sequence number follow in the FCI.
+  out.writeUInt32BE(mediaSsrc >>> 0, 12);
+  out[16] = sequence & 0xff;
+  return out;
+}

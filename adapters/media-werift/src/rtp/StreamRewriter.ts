@@ -23,6 +23,7 @@ export class StreamRewriter {
   readonly ssrc: number;
   readonly #clockRate: number;
   readonly #frameTicks: number;
+  readonly #markResync: boolean;
   #started = false;
   #sourceSsrc = 0;
   #sourceSequence = 0;
@@ -33,8 +34,13 @@ export class StreamRewriter {
   /** Reused result object: the forwarding path allocates nothing per packet. */
   readonly #position: RewrittenPosition = { sequenceNumber: 0, timestamp: 0, marker: false };
 
-  constructor(clockRate: number, frameMs = 20, ssrc = randomUint32()) {
+  /**
+   * @param markResync set the marker bit on the first packet after a discontinuity: right for audio (start of a
+   *   talkspurt), wrong for video, where the marker ends a frame and must stay the source's.
+   */
+  constructor(clockRate: number, frameMs = 20, ssrc = randomUint32(), markResync = true) {
     this.ssrc = ssrc;
+    this.#markResync = markResync;
     this.#clockRate = clockRate;
     this.#frameTicks = Math.round((clockRate * frameMs) / 1000);
     this.#sequence = (Math.random() * 0x8000) | 0;
@@ -123,7 +129,7 @@ export class StreamRewriter {
       sourceTimestamp,
       (this.#sequence + 1) & 0xffff,
       timestamp,
-      true,
+      this.#markResync,
       nowMs,
     );
   }

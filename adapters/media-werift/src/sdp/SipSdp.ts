@@ -159,6 +159,8 @@ export interface MediaToWrite {
   readonly ptime?: number;
   readonly rtcpPort?: number;
   readonly crypto?: readonly SdesCrypto[];
+  /** Further attribute lines (without `a=`), e.g. `rtcp-fb:* nack pli`. */
+  readonly attributes?: readonly string[];
 }
 
 export function writeSdp(
@@ -190,6 +192,7 @@ export function writeSdp(
     if (section.rtcpPort) lines.push(`a=rtcp:${section.rtcpPort}`);
     for (const crypto of section.crypto ?? [])
       lines.push(`a=crypto:${crypto.tag} ${crypto.suite} ${crypto.keyParams}`);
+    for (const attribute of section.attributes ?? []) lines.push(`a=${attribute}`);
     lines.push(`a=${section.direction}`);
   }
   return `${lines.join('\r\n')}\r\n`;
