@@ -60,7 +60,10 @@ export class VideoEchoPeer {
   setRelay(sdp: string): void {
     const port = Number(/m=video (\d+)/.exec(sdp)?.[1]);
     if (!port) throw new Error(`no video in SDP:\n${sdp}`);
-    this.#relay = { rtpPort: port, rtcpPort: Number(/m=video[^]*?a=rtcp:(\d+)/.exec(sdp)?.[1] ?? port + 1) };
+    this.#relay = {
+      rtpPort: port,
+      rtcpPort: Number(/m=video[\s\S]*?a=rtcp:(\d+)/.exec(sdp)?.[1] ?? port + 1),
+    };
   }
 
   /** Loses the next `count` packets, as a bad network would: the browser's decoder then asks for a keyframe. */
