@@ -1,7 +1,7 @@
 // The whole bridge for end-to-end tests: a real Kamailio, the ConnectyCube sandbox, headless Chromium with
 // the unmodified SDK, and a gateway assembled from the real adapters (SIP on sip.js, werift media, the
 // ConnectyCube platform) with the routing plugin. Phones are baresip, registered to Kamailio.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -43,26 +43,41 @@ export interface BridgeOptions {
   readonly rules?: RulesFor;
   /** Extensions the gateway registers at Kamailio (password `secret`); the first is the default account. */
   readonly extensions?: readonly string[];
+  /**
+   * `gateway` (default): the gateway is ConnectyCube user carol. `mirrored`: SIP phone bob has his own
+   * ConnectyCube user dave (mapped `sip:bob@127.0.0.1` ⇄ dave), carol is the fallback identity.
+   */
+  readonly identity?: 'gateway' | 'mirrored';
 }
+
+const sandboxUsers = ['alice', 'bob', 'carol', 'dave'].map((login) => ({
+  login,
+  password: `${login}-password`,
+  fullName: login[0]!.toUpperCase() + login.slice(1),
+}));
 
 export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> {
   const cleanups: Array<() => Promise<unknown>> = [];
+  let logText = '';
   const close = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+    // For debugging a failed run: CUBEBRIDGE_E2E_LOGS=<dir> keeps each bridge's gateway log.
+    const logDir = process.env.CUBEBRIDGE_E2E_LOGS;
+    if (logDir)
+      await writeFile(join(logDir, `bridge-${options.identity ?? 'gateway'}-${process.pid}.log`), logText);
   };
   try {
     const dir = await mkdtemp(join(tmpdir(), 'cb-e2e-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const kamailio = await startKamailio({ auth: true });
     cleanups.push(() => kamailio.close());
-    const sandbox = await startSandbox({ janus: 'off' });
+    const sandbox = await startSandbox({ janus: 'off', users: sandboxUsers });
     cleanups.push(() => sandbox.close());
     const browser = await launchChromium({
       fakeAudioFile: await writeToneWav(join(dir, 'app.wav'), appTone, 120),
     });
     cleanups.push(() => browser.close());
 
-    let logText = '';
     const logger = createLogger({
       level: 'debug',
       format: 'json',
@@ -77,7 +92,14 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     const userIds = Object.fromEntries(sandbox.users.map((user) => [user.login, String(user.id)]));
     const gateway = await createGateway({
       logger,
-      config: { http: { enabled: false }, drainTimeoutMs: 2_000 },
+      config: {
+        http: { enabled: false },
+        drainTimeoutMs: 2_000,
+        // Kamailio listens on a free port, so the mapping (the address the gateway dials) carries it.
+        ...(options.identity === 'mirrored'
+          ? { mappings: { [`sip:bob@127.0.0.1:${kamailio.udpPort}`]: userIds.dave! } }
+          : {}),
+      },
       sip: sipAdapter({
         accounts: (options.extensions ?? ['gateway']).map((extension) => ({
           aor: `sip:${extension}@127.0.0.1`,
@@ -91,7 +113,14 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         appId,
         authKey,
         endpoints: { apiUrl: sandbox.apiEndpoint, chat: '127.0.0.1', chatUrl: sandbox.chatEndpoint },
-        identities: { mode: 'gateway', user: { login: 'carol', password: 'carol-password' } },
+        identities:
+          options.identity === 'mirrored'
+            ? {
+                mode: 'mirrored',
+                users: [{ login: 'dave', password: 'dave-password', sip: 'sip:bob@127.0.0.1' }],
+                fallback: { login: 'carol', password: 'carol-password' },
+              }
+            : { mode: 'gateway', user: { login: 'carol', password: 'carol-password' } },
         dialingIntervalMs: 1_000,
       }),
       plugins: [routing({ rules: options.rules?.(userIds) ?? [] })],

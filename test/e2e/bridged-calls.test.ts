@@ -15,10 +15,11 @@ let phone: BaresipPhone;
 beforeAll(async () => {
   bridge = await startBridge({
     // The gateway holds three extensions at Kamailio; the routing plugin decides by the dialled one.
-    extensions: ['gateway', 'sales', 'unrouted'],
+    extensions: ['gateway', 'sales', 'support', 'unrouted'],
     rules: (users) => [
       { name: 'front desk', match: { to: 'gateway' }, ring: [users.alice!] },
       { name: 'sales, nobody home', match: { to: 'sales' }, ring: [users.bob!], ringTimeoutSec: 3 },
+      { name: 'support hunt group', match: { to: 'support' }, ring: [users.alice!, users.bob!] },
     ],
   });
   phone = await bridge.phone('bob');
@@ -144,6 +145,57 @@ describe('SIP phone → ConnectyCube app', () => {
     await waitFor('the call to end', () => lastEnded()?.reason === 'not-found');
     const closed = await phone.waitEvent('CALL_CLOSED', { since: phoneSince });
     expect(closed.param).toMatch(/404/);
+  });
+});
+
+describe('hunt groups and DTMF', () => {
+  it('a hunt group rings two app users; the second answers and the first is told to stop', async () => {
+    const alice = await bridge.page('alice');
+    const bob = await bridge.page('bob');
+    const phoneSince = phone.events.length;
+    await phone.command('dial', gatewayTarget('support'));
+    await alice.waitForEvent('call', bridge.gatewayUserId);
+    await bob.waitForEvent('call', bridge.gatewayUserId);
+    await bob.accept();
+    await phone.waitEvent('CALL_ESTABLISHED', { since: phoneSince });
+    await alice.waitForEvent('stop', bridge.gatewayUserId);
+    await bob.waitForTone(bridge.gatewayUserId, phoneTone, { timeoutMs: 20_000 });
+    await phone.command('hangup');
+    await bob.waitForEvent('stop', bridge.gatewayUserId);
+    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+  });
+
+  it('digits cross both ways: phone → app as a system message, app → phone as DTMF', async () => {
+    const alice = await bridge.page('alice');
+    const since = bridge.events.length;
+    const phoneSince = phone.events.length;
+    await phone.command('dial', gatewayTarget());
+    await alice.waitForEvent('call', bridge.gatewayUserId);
+    await alice.accept();
+    await phone.waitEvent('CALL_ESTABLISHED', { since: phoneSince });
+    await alice.waitForTone(bridge.gatewayUserId, phoneTone, { timeoutMs: 20_000 });
+
+    await phone.command('sndcode', '5');
+    const message = await alice.waitForEvent('system', bridge.gatewayUserId);
+    expect(message.extension).toMatchObject({ type: 'dtmf', digits: '5' });
+
+    const sessionID = message.extension?.sessionID ?? '';
+    await alice.sendSystemMessage(bridge.gatewayUserId, {
+      type: 'dtmf',
+      sessionID,
+      digits: '7',
+      durationMs: '120',
+    });
+    const heard = await phone.waitEvent('CALL_DTMF_START', { since: phoneSince });
+    expect(heard.param).toBe('7');
+    const dtmf = bridge.events.slice(since).filter((event) => event.type === 'call.dtmf');
+    expect(dtmf.map((event) => [event.digit, event.from])).toEqual([
+      ['5', 'sip'],
+      ['7', 'platform'],
+    ]);
+    await alice.hangUp();
+    await phone.waitEvent('CALL_CLOSED', { since: phoneSince });
+    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
   });
 });
 

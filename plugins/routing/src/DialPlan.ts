@@ -13,8 +13,9 @@ export interface DialPlanDecision {
 
 export class DialPlan {
   readonly #config: DialPlanConfig;
-  /** SIP URI (normalized) → app user id, and app user id → SIP URI, from the gateway's mappings. */
+  /** SIP URI (normalized) → app user id and → the URI as written, and app user id → SIP URI, from the mappings. */
   readonly #sipToUser = new Map<string, string>();
+  readonly #sipAsWritten = new Map<string, string>();
   readonly #userToSip = new Map<string, string>();
 
   constructor(config: DialPlanConfig, mappings: Readonly<Record<string, string>> = {}) {
@@ -22,6 +23,7 @@ export class DialPlan {
     if (config.mappings) {
       for (const [uri, user] of Object.entries(mappings)) {
         this.#sipToUser.set(parseUri(uri).normalized, user);
+        this.#sipAsWritten.set(parseUri(uri).normalized, uri);
         this.#userToSip.set(user, uri);
       }
     }
@@ -80,8 +82,11 @@ export class DialPlan {
         return { decision: { destination: { kind: 'platform', users: [user] } }, by: `mapping ${target}` };
       return undefined;
     }
-    // Mirrored identities: the app called the ConnectyCube user that stands for a SIP extension.
-    const uri = this.#userToSip.get(parseUri(request.to.uri).user);
+    // Mirrored identities: the app called the ConnectyCube user that stands for a SIP extension, which the
+    // platform names either by its user id or by the SIP identity it mirrors. Dial the mapping as written
+    // (it may carry a port or parameters the identity does not).
+    const called = parseUri(request.to.uri);
+    const uri = this.#userToSip.get(called.user) ?? this.#sipAsWritten.get(called.normalized);
     if (uri) return { decision: { destination: { kind: 'sip', uri } }, by: `mapping ${uri}` };
     return undefined;
   }

@@ -38,6 +38,11 @@ describe('dial plan', () => {
       destination: { kind: 'sip', uri: 'sip:joao@empresa.com' },
     });
     expect(mapped.decide(sipCall('sip:maria@empresa.com'))).toBeUndefined();
+    // A platform may name the mirrored identity by the SIP URI it stands for: the mapping is dialled as written.
+    const withPort = plan({}, { 'sip:joao@10.0.0.5:5070': '12345' });
+    expect(withPort.decide(appCall('sip:joao@10.0.0.5'))?.decision).toEqual({
+      destination: { kind: 'sip', uri: 'sip:joao@10.0.0.5:5070' },
+    });
   });
 
   it('matches user parts, whole URIs, wildcards, prefixes and regexes with captures', () => {

@@ -28,10 +28,13 @@ export interface SdkEvent {
     | 'participant-joined'
     | 'participant-left'
     | 'conference-error'
-    | 'conference-stream';
+    | 'conference-stream'
+    | 'system';
   readonly sessionId: string | null;
   readonly userId: number | null;
   readonly userInfo?: Record<string, unknown>;
+  /** A system message's extension (DTMF from a gateway: `{ type: 'dtmf', sessionID, digits, durationMs }`). */
+  readonly extension?: Record<string, string>;
   readonly state?: number;
   readonly error?: string;
   readonly at: number;
@@ -111,6 +114,14 @@ export class SdkPage {
       opponentId,
       kind,
       userInfo,
+    ] as const);
+  }
+
+  /** Sends a system message; resolves with the current call's session id (DTMF messages name it). */
+  sendSystemMessage(userId: number, extension: Record<string, string>): Promise<string | null> {
+    return this.page.evaluate(([id, ext]) => window.sdkHarness.sendSystemMessage(id, ext), [
+      userId,
+      extension,
     ] as const);
   }
 
@@ -212,6 +223,7 @@ interface SdkHarness {
   init(credentials: unknown, config: unknown): boolean;
   login(login: string, password: string): Promise<{ userId: number; token: string }>;
   call(opponentId: number, kind: 'audio' | 'video', userInfo?: Record<string, string>): Promise<string>;
+  sendSystemMessage(userId: number, extension: Record<string, string>): string | null;
   accept(): Promise<void>;
   reject(userInfo?: Record<string, string>): void;
   hangUp(userInfo?: Record<string, string>): void;

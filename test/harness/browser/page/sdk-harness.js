@@ -40,6 +40,8 @@
 
   function installListeners() {
     ConnectyCube.chat.onMessageListener = (userId, message) => chat.push({ userId, body: message.body });
+    ConnectyCube.chat.onSystemMessageListener = (message) =>
+      record('system', null, message.userId, { extension: message.extension ?? {} });
     const video = ConnectyCube.videochat;
     video.onCallListener = (session, extension) => {
       sessions.set(session.ID, session);
@@ -94,6 +96,11 @@
       const session = await ConnectyCube.createSession({ login, password });
       await ConnectyCube.chat.connect({ userId: session.user_id, password: session.token });
       return { userId: session.user_id, token: session.token };
+    },
+    /** A system message (how DTMF reaches and leaves apps through a gateway). */
+    sendSystemMessage(userId, extension) {
+      ConnectyCube.chat.sendSystemMessage(userId, { extension });
+      return current?.ID ?? null;
     },
     async call(opponentId, kind, userInfo) {
       const type =
