@@ -10,6 +10,13 @@ export type SipTransportOptions =
       readonly bindPort?: number;
       readonly advertisedHost?: string;
     }
+  /** SIP over TCP: a listening socket (for requests to our Contact) plus connections per peer, CRLF keepalives. */
+  | {
+      readonly kind: 'tcp';
+      readonly bindHost?: string;
+      readonly bindPort?: number;
+      readonly advertisedHost?: string;
+    }
   /** SIP over WebSocket (sip.js's own transport with Node's WebSocket): `ws://` or `wss://`. */
   | { readonly kind: 'ws'; readonly server: string };
 
@@ -40,8 +47,10 @@ export interface SipAccountOptions {
 export interface SipTrunkOptions {
   /** Name used in `incoming$` (`via.name`) and `call({ account })`; default `trunk`. */
   readonly name?: string;
-  /** Where to listen (UDP). */
+  /** Where to listen. */
   readonly listen: { readonly host: string; readonly port: number };
+  /** Default `udp`. */
+  readonly transport?: 'udp' | 'tcp';
   readonly advertisedHost?: string;
   /** Sources allowed to send requests, as CIDRs (`10.0.0.0/8`, `127.0.0.1/32`, `::1/128`). Empty or unset: anyone. */
   readonly allowFrom?: readonly string[];
@@ -54,7 +63,7 @@ export interface SipTrunkOptions {
 export interface SipAdapterOptions {
   readonly accounts?: readonly SipAccountOptions[];
   readonly trunk?: SipTrunkOptions;
-  /** Size limits for incoming messages (UDP). */
+  /** Size limits for incoming messages (UDP and TCP). */
   readonly limits?: Partial<MessageLimits>;
   /** RFC 3261 T1/T2 for UDP retransmissions (default 500 ms / 4 s). */
   readonly timers?: Partial<RetransmitTimers>;

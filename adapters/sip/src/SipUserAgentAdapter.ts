@@ -58,10 +58,8 @@ export class SipUserAgentAdapter implements SipAdapter {
       context,
       logger,
       bindings: this.#bindings,
-      udp: {
-        limits: { ...defaultMessageLimits, ...this.#options.limits },
-        timers: { t1Ms: 500, t2Ms: 4000, ...this.#options.timers },
-      },
+      wire: { limits: { ...defaultMessageLimits, ...this.#options.limits } },
+      timers: { t1Ms: 500, t2Ms: 4000, ...this.#options.timers },
       noAnswerTimeoutSec: this.#options.noAnswerTimeoutSec ?? 60,
       userAgentString: this.#options.userAgentString ?? 'CubeBridge',
       onInvite: (invitation: import('sip.js').Invitation, via: IncomingSipCall['via']) => {

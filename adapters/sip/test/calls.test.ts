@@ -47,6 +47,12 @@ describe('calls between the gateway and baresip through Kamailio', () => {
           transport: { kind: 'udp' },
         },
         { aor: 'sip:walt@127.0.0.1', password: 'secret', transport: { kind: 'ws', server: kamailio.wsUrl } },
+        {
+          aor: 'sip:tina@127.0.0.1',
+          registrar: `sip:127.0.0.1:${kamailio.udpPort}`,
+          password: 'secret',
+          transport: { kind: 'tcp' },
+        },
       ],
     });
     await adapter.start(recorder.context);
@@ -54,7 +60,7 @@ describe('calls between the gateway and baresip through Kamailio', () => {
       const accounts = recorder.events.flatMap((event) =>
         event.type === 'registration.registered' ? [event.account] : [],
       );
-      return accounts.includes('alice') && accounts.includes('walt');
+      return accounts.includes('alice') && accounts.includes('walt') && accounts.includes('tina');
     });
   });
 
@@ -97,9 +103,10 @@ describe('calls between the gateway and baresip through Kamailio', () => {
     });
   }
 
-  for (const account of ['alice', 'walt'] as const) {
-    const transport = account === 'alice' ? 'UDP' : 'WebSocket';
-    it(`takes a call from baresip over ${transport}: rings, answers, RTP both ways, ${account === 'alice' ? 'BYE from the phone' : 'BYE from the gateway'}`, async () => {
+  const transports = { alice: 'UDP', walt: 'WebSocket', tina: 'TCP' } as const;
+  for (const account of ['alice', 'walt', 'tina'] as const) {
+    const transport = transports[account];
+    it(`takes a call from baresip over ${transport}: rings, answers, RTP both ways, ${account === 'walt' ? 'BYE from the gateway' : 'BYE from the phone'}`, async () => {
       const peer = await openPeer();
       const incoming = nextIncoming();
       const since = carol.events.length;
@@ -116,12 +123,12 @@ describe('calls between the gateway and baresip through Kamailio', () => {
       await carol.waitEvent('CALL_ESTABLISHED', { since });
       await peer.waitForTone(phoneTone);
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      if (account === 'alice') await carol.command('hangup');
-      else await leg.hangup('normal');
+      if (account === 'walt') await leg.hangup('normal');
+      else await carol.command('hangup');
       await carol.waitEvent('CALL_CLOSED', { since });
       await waitFor('the leg to end', () => leg.closed);
       expect(events.map((event) => event.type)).toEqual(['answered', 'ended']);
-      expect(events.at(-1)).toMatchObject({ reason: 'normal', by: account === 'alice' ? 'remote' : 'local' });
+      expect(events.at(-1)).toMatchObject({ reason: 'normal', by: account === 'walt' ? 'local' : 'remote' });
       expect(await phoneHeardGatewayTone(carol)).toBeGreaterThanOrEqual(5);
     });
   }

@@ -1,7 +1,8 @@
-// Hardened parsing over UDP: a corpus of malformed datagrams, each answered 400 (513 when too large) or
-// dropped when it cannot be answered; the adapter keeps working: OPTIONS is answered and a normal call
-// (sipp) still goes through afterwards.
+// Hardened parsing over UDP and TCP: a corpus of malformed messages, each answered 400 (513 when too large)
+// or dropped when it cannot be answered; the adapter keeps working: OPTIONS is answered and a normal call
+// (sipp) still goes through afterwards. Over TCP a broken frame also ends the connection.
 import dgram from 'node:dgram';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
 import { runSipp } from '../../../test/harness/sip/sipp.ts';
@@ -17,7 +18,7 @@ function request(
 ): string {
   const body = overrides.body ?? '';
   const headers: Record<string, string | null> = {
-    Via: `SIP/2.0/UDP 127.0.0.1:${client.port};branch=z9hG4bK${callId}`,
+    Via: `SIP/2.0/UDP 127.0.0.1:${client?.port ?? 5060};branch=z9hG4bK${callId}`,
     'Max-Forwards': '70',
     From: `<sip:fuzz@127.0.0.1>;tag=${callId}`,
     To: '<sip:1001@127.0.0.1>',
@@ -32,19 +33,23 @@ function request(
   return `${overrides.start ?? 'OPTIONS sip:1001@127.0.0.1 SIP/2.0'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
 }
 
+/** `tcp`: what differs on a stream, where an unfinished message simply waits for more bytes. */
 const corpus: ReadonlyArray<{
   name: string;
   expected: Expected;
+  tcp?: Expected;
   message: (callId: string) => string | Buffer;
 }> = [
   {
     name: 'truncated (no end of headers)',
     expected: 400,
+    tcp: 'dropped',
     message: (id) => request(id).replace(/\r\n\r\n$/, '\r\nAccept: appl'),
   },
   {
     name: 'Content-Length larger than the body',
     expected: 400,
+    tcp: 'dropped',
     message: (id) => request(id, { headers: { 'Content-Length': '500' }, body: 'short' }),
   },
   {
@@ -117,7 +122,18 @@ const corpus: ReadonlyArray<{
   },
 ];
 
+// Set by the UDP suite; the TCP suite's messages name no reachable UDP port and need none.
 let client: { socket: dgram.Socket; port: number; received: string[] };
+
+/** The same message as sent over TCP (its Via names the transport). */
+function overTcp(message: string | Buffer): string | Buffer {
+  return typeof message === 'string' ? message.replace('SIP/2.0/UDP', 'SIP/2.0/TCP') : message;
+}
+
+function statusOf(reply: string | undefined): Expected {
+  const status = /^SIP\/2\.0 (\d{3}) /.exec(reply ?? '')?.[1];
+  return status === undefined ? 'dropped' : (Number(status) as Expected);
+}
 
 describe('malformed messages over UDP', () => {
   const recorder = recordingContext();
@@ -158,8 +174,7 @@ describe('malformed messages over UDP', () => {
     it(`${entry.name}: ${entry.expected === 'dropped' ? 'dropped' : `answered ${entry.expected}`}`, async () => {
       const callId = `fuzz${index}x${Date.now()}`;
       const reply = await exchange(entry.message(callId), callId);
-      if (entry.expected === 'dropped') expect(reply).toBeUndefined();
-      else expect(reply?.split('\r\n')[0]).toMatch(new RegExp(`^SIP/2\\.0 ${entry.expected} `));
+      expect(statusOf(reply)).toBe(entry.expected);
     });
   }
 
@@ -184,6 +199,90 @@ describe('malformed messages over UDP', () => {
         scenario: 'uac_call.xml',
         remote: `${target.address}:${target.port}`,
         service: '1001',
+      });
+      const result = await sipp.done;
+      expect(result.code, result.output).toBe(0);
+    } finally {
+      subscription.unsubscribe();
+      for (const peer of peers) peer.close();
+    }
+  });
+});
+
+describe('malformed messages over TCP', () => {
+  const recorder = recordingContext();
+  const adapter = sipAdapter({
+    trunk: { listen: { host: '127.0.0.1', port: 0 }, transport: 'tcp' },
+    limits: { maxMessageBytes: 32_768 },
+  });
+  let target: { address: string; port: number };
+
+  beforeAll(async () => {
+    await adapter.start(recorder.context);
+    target = adapter.trunkAddress as { address: string; port: number };
+  });
+
+  afterAll(async () => {
+    await adapter.stop();
+  });
+
+  /** One connection per message: what comes back within 700 ms, and whether the gateway closed it. */
+  async function exchange(message: string | Buffer): Promise<{ reply: string; closed: boolean }> {
+    const socket = connect(target.port, target.address);
+    let reply = '';
+    let closed = false;
+    socket.on('data', (data) => {
+      reply += data.toString();
+    });
+    socket.on('close', () => {
+      closed = true;
+    });
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(message);
+    const deadline = Date.now() + 700;
+    while (Date.now() < deadline && !closed && !/\r\n\r\n/.test(reply))
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.destroy();
+    return { reply, closed };
+  }
+
+  for (const [index, entry] of corpus.entries()) {
+    const expected = entry.tcp ?? entry.expected;
+    it(`${entry.name}: ${expected === 'dropped' ? 'dropped' : `answered ${expected}`}`, async () => {
+      const { reply } = await exchange(overTcp(entry.message(`tcpfuzz${index}x${Date.now()}`)));
+      expect(statusOf(reply)).toBe(expected);
+    });
+  }
+
+  it('closes the connection after a frame without Content-Length', async () => {
+    const message = overTcp(request(`nocl${Date.now()}`, { headers: { 'Content-Length': null } }));
+    const { reply, closed } = await exchange(message);
+    expect(statusOf(reply)).toBe(400);
+    expect(closed).toBe(true);
+  });
+
+  it('answers a CRLF keepalive ping with CRLF, then OPTIONS with 200 on the same connection', async () => {
+    const { reply } = await exchange(`\r\n\r\n${overTcp(request(`ping${Date.now()}`))}`);
+    expect(reply.startsWith('\r\nSIP/2.0 200 OK')).toBe(true);
+  });
+
+  it('still takes a normal call over TCP after the corpus', async () => {
+    const peers: RtpTestPeer[] = [];
+    const subscription = adapter.incoming$.subscribe((call) => {
+      void (async () => {
+        const peer = await RtpTestPeer.open({ toneHz: 1000 });
+        peers.push(peer);
+        const leg = await call.accept(asSipEndpoint(peer));
+        await leg.answer();
+      })();
+    });
+    try {
+      const sipp = await runSipp({
+        scenario: 'uac_call.xml',
+        remote: `${target.address}:${target.port}`,
+        service: '1001',
+        transport: 'tcp',
       });
       const result = await sipp.done;
       expect(result.code, result.output).toBe(0);

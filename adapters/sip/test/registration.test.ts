@@ -42,6 +42,27 @@ describe('registration against Kamailio with digest auth', () => {
     expect(recorder.events.filter((event) => event.type === 'registration.failed')).toEqual([]);
   });
 
+  it('registers over TCP', async () => {
+    const recorder = recordingContext();
+    const adapter = sipAdapter({
+      accounts: [
+        {
+          aor: 'sip:tom@127.0.0.1',
+          registrar: `sip:127.0.0.1:${kamailio.udpPort}`,
+          password: 'secret',
+          transport: { kind: 'tcp' },
+        },
+      ],
+    });
+    try {
+      await adapter.start(recorder.context);
+      const registered = await recorder.waitEvent('registration.registered');
+      expect(registered.account).toBe('tom');
+    } finally {
+      await adapter.stop();
+    }
+  });
+
   it('registers over WebSocket', async () => {
     const recorder = recordingContext();
     const adapter = sipAdapter({

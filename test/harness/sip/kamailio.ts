@@ -12,6 +12,7 @@ export const kamailioConfigPath = fileURLToPath(
 );
 
 export interface Kamailio {
+  /** SIP over UDP and over TCP (same port number). */
   readonly udpPort: number;
   readonly wsPort: number;
   readonly wsUrl: string;
@@ -29,6 +30,7 @@ export async function startKamailio(options: { auth?: boolean } = {}): Promise<K
   const wsPort = await freePort();
   const config = readFileSync(kamailioConfigPath, 'utf8')
     .replace('listen=udp:127.0.0.1:5060', `listen=udp:127.0.0.1:${udpPort}`)
+    .replace('listen=tcp:127.0.0.1:5060', `listen=tcp:127.0.0.1:${udpPort}`)
     .replace('listen=tcp:127.0.0.1:8080', `listen=tcp:127.0.0.1:${wsPort}`);
   const configPath = join(dir, 'kamailio.cfg');
   writeFileSync(configPath, config);

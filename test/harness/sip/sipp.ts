@@ -17,6 +17,8 @@ export interface SippOptions {
   /** Written into a copy of the scenario for each `{{name}}`, e.g. `{ code: '486' }`. */
   readonly variables?: Readonly<Record<string, string>>;
   readonly timeoutSec?: number;
+  /** Default `udp`; `tcp` uses one TCP connection (`-t t1`). */
+  readonly transport?: 'udp' | 'tcp';
 }
 
 export interface SippRun {
@@ -63,6 +65,7 @@ export async function runSipp(options: SippOptions): Promise<SippRun> {
     '-message_file',
     messageFile,
     ...(options.service ? ['-s', options.service] : []),
+    ...(options.transport === 'tcp' ? ['-t', 't1'] : []),
   ];
   const child = startProcess('sipp', args, { cwd: dir });
   const done = child.exited.then((code) => {

@@ -14,14 +14,16 @@ import {
 } from 'sip.js';
 import type { MediaBindings } from '../call/MediaEndpointSdh.ts';
 import type { SipAccountOptions } from '../SipAdapterOptions.ts';
-import type { UdpTransportOptions } from '../transport/UdpTransport.ts';
+import type { RetransmitTimers } from '../transport/Retransmitter.ts';
+import type { SipWireOptions } from '../transport/SipWireCodec.ts';
 import { sipUri, userAgentOptions } from './userAgentOptions.ts';
 
 export interface SipRoleContext {
   readonly context: AdapterContext;
   readonly logger: Logger;
   readonly bindings: MediaBindings;
-  readonly udp: Partial<UdpTransportOptions>;
+  readonly wire: Partial<SipWireOptions>;
+  readonly timers: RetransmitTimers;
   readonly noAnswerTimeoutSec: number;
   readonly userAgentString: string | undefined;
   readonly onInvite: (invitation: Invitation, role: { kind: 'account' | 'trunk'; name: string }) => void;
@@ -52,8 +54,12 @@ export class SipAccount {
         uri: options.aor,
         contactUser: aor.user ?? 'cubebridge',
         transport: options.transport,
-        udp: role.udp,
-        routeSet: options.transport.kind === 'udp' ? [`<${proxy};lr>`] : [],
+        wire: role.wire,
+        timers: role.timers,
+        routeSet:
+          options.transport.kind === 'ws'
+            ? []
+            : [`<${proxy};${options.transport.kind === 'tcp' ? 'transport=tcp;' : ''}lr>`],
         auth: { username: options.username ?? aor.user ?? '', password: options.password, ha1: options.ha1 },
         logger: this.#logger,
         bindings: role.bindings,

@@ -21,13 +21,14 @@ export class SipTrunk {
         uri: `sip:${user}@${isIPv6(host) ? `[${host}]` : host}`,
         contactUser: user,
         transport: {
-          kind: 'udp',
+          kind: options.transport ?? 'udp',
           bindHost: options.listen.host,
           bindPort: options.listen.port,
           advertisedHost: host,
         },
-        udp: {
-          ...role.udp,
+        timers: role.timers,
+        wire: {
+          ...role.wire,
           acceptAnyRequestUser: user,
           ...(allowFrom ? { allowFrom, disallowed: options.disallowed ?? 'reject' } : {}),
         },

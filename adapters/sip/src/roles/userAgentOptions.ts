@@ -6,13 +6,18 @@ import { type Invitation, type LogLevel, type URI, UserAgent, type UserAgentOpti
 import { SipOptionsError } from '../errors.ts';
 import type { MediaBindings } from '../call/MediaEndpointSdh.ts';
 import type { SipTransportOptions } from '../SipAdapterOptions.ts';
+import type { RetransmitTimers } from '../transport/Retransmitter.ts';
+import type { SipWireOptions } from '../transport/SipWireCodec.ts';
+import { TcpTransport, type TcpTransportOptions } from '../transport/TcpTransport.ts';
 import { UdpTransport, type UdpTransportOptions } from '../transport/UdpTransport.ts';
 
 export interface UserAgentBase {
   readonly uri: string;
   readonly contactUser: string;
   readonly transport: SipTransportOptions;
-  readonly udp?: Partial<UdpTransportOptions>;
+  /** Guard, allow-list and trunk settings for our UDP/TCP transports. */
+  readonly wire?: Partial<SipWireOptions>;
+  readonly timers?: RetransmitTimers | undefined;
   readonly routeSet?: readonly string[];
   readonly auth?: {
     readonly username: string;
@@ -29,25 +34,36 @@ export interface UserAgentBase {
 export function userAgentOptions(base: UserAgentBase): UserAgentOptions {
   // sip.js writes this placeholder into Via and Contact; the UDP transport swaps in the real address.
   const viaHost = `cb${randomBytes(6).toString('hex')}.invalid`;
+  const socketOptions =
+    base.transport.kind === 'ws'
+      ? undefined
+      : {
+          viaHost,
+          bindHost: base.transport.bindHost ?? '127.0.0.1',
+          bindPort: base.transport.bindPort ?? 0,
+          advertisedHost: base.transport.advertisedHost,
+          ...base.wire,
+        };
   const transport =
     base.transport.kind === 'udp'
       ? {
           transportConstructor: UdpTransport,
-          transportOptions: {
-            viaHost,
-            bindHost: base.transport.bindHost ?? '127.0.0.1',
-            bindPort: base.transport.bindPort ?? 0,
-            advertisedHost: base.transport.advertisedHost,
-            ...base.udp,
-          } satisfies UdpTransportOptions,
+          transportOptions: { ...socketOptions, timers: base.timers } as UdpTransportOptions,
           contactParams: { transport: 'udp' },
           forceRport: true,
         }
-      : {
-          transportConstructor: Web.Transport,
-          transportOptions: { server: base.transport.server, traceSip: false },
-          contactParams: { transport: 'ws' },
-        };
+      : base.transport.kind === 'tcp'
+        ? {
+            transportConstructor: TcpTransport,
+            transportOptions: socketOptions as TcpTransportOptions,
+            contactParams: { transport: 'tcp' },
+            forceRport: true,
+          }
+        : {
+            transportConstructor: Web.Transport,
+            transportOptions: { server: base.transport.server, traceSip: false },
+            contactParams: { transport: 'ws' },
+          };
   return {
     uri: sipUri(base.uri),
     ...transport,

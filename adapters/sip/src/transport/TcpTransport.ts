@@ -1,0 +1,238 @@
+// SIP over TCP for sip.js: a listening socket plus connections kept per peer address; requests open (or
+// reuse) a connection to their destination, responses go back on the connection the request came in on
+// (RFC 3261 §18.2.2), CRLF keepalives go out on connections we opened (RFC 5626 §3.5.1).
+import { createServer, isIPv6, type Server, type Socket, connect as tcpConnect } from 'node:net';
+import { EmitterImpl, type Transport, TransportState } from 'sip.js';
+import { defaultMessageLimits, statelessResponse } from './MessageGuard.ts';
+import type { SocketAddress } from './resolveSipTarget.ts';
+import { SipStreamFramer } from './SipStreamFramer.ts';
+import { SipWireCodec, type SipWireOptions } from './SipWireCodec.ts';
+import { parseWireMessage, topVia } from './SipWireMessage.ts';
+import type { SipJsLogger } from './UdpTransport.ts';
+
+export interface TcpTransportOptions extends SipWireOptions {
+  readonly bindHost: string;
+  /** Port to listen on; 0 picks a free one. */
+  readonly bindPort: number;
+  readonly advertisedHost?: string | undefined;
+  /** CRLF keepalive on connections we opened; 0 turns it off. Default 30 s. */
+  readonly keepaliveIntervalMs?: number;
+  /** How long a new connection may take. Default 5 s. */
+  readonly connectTimeoutMs?: number;
+}
+
+const key = (address: SocketAddress): string => `${address.address}|${address.port}`;
+
+export class TcpTransport implements Transport {
+  onConnect: (() => void) | undefined;
+  onDisconnect: ((error?: Error) => void) | undefined;
+  onMessage: ((message: string) => void) | undefined;
+  readonly #logger: SipJsLogger;
+  readonly #options: TcpTransportOptions;
+  readonly #codec: SipWireCodec;
+  readonly #stateChange = new EmitterImpl<TransportState>();
+  readonly #connections = new Map<string, Socket>();
+  readonly #opened = new Set<Socket>();
+  /** RFC 3261 §18.2.2: responses go back on the connection their request came in on (by top Via branch). */
+  readonly #requestConnections = new Map<string, Socket>();
+  #state: TransportState = TransportState.Disconnected;
+  #server: Server | undefined;
+  #keepalive: NodeJS.Timeout | undefined;
+
+  constructor(logger: SipJsLogger, options: TcpTransportOptions) {
+    this.#logger = logger;
+    this.#options = options;
+    this.#codec = new SipWireCodec(
+      {
+        ...options,
+        onRefused: (reason, from) => {
+          logger.warn(`refused a message from ${from.address}:${from.port}: ${reason}`);
+          options.onRefused?.(reason, from);
+        },
+      },
+      'tcp',
+    );
+  }
+
+  get protocol(): string {
+    return 'TCP';
+  }
+
+  get state(): TransportState {
+    return this.#state;
+  }
+
+  get stateChange(): EmitterImpl<TransportState> {
+    return this.#stateChange;
+  }
+
+  get localAddress(): SocketAddress | undefined {
+    const address = this.#server?.address();
+    return address && typeof address === 'object'
+      ? { address: address.address, port: address.port }
+      : undefined;
+  }
+
+  isConnected(): boolean {
+    return this.#state === TransportState.Connected;
+  }
+
+  async connect(): Promise<void> {
+    if (this.#state === TransportState.Connected) return;
+    this.#setState(TransportState.Connecting);
+    const server = createServer((socket) => this.#adopt(socket, remoteOf(socket)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.#options.bindPort, this.#options.bindHost, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      server.close();
+      this.#setState(TransportState.Disconnected, error as Error);
+      throw error;
+    }
+    server.on('error', (error) => this.#logger.warn(`TCP server error: ${error.message}`));
+    this.#server = server;
+    const address = server.address();
+    this.#codec.setLocalAddress(
+      this.#options.advertisedHost ?? this.#options.bindHost,
+      typeof address === 'object' && address ? address.port : 0,
+    );
+    const interval = this.#options.keepaliveIntervalMs ?? 30_000;
+    if (interval > 0) {
+      this.#keepalive = setInterval(() => {
+        for (const socket of this.#opened) socket.write('\r\n\r\n');
+      }, interval);
+      this.#keepalive.unref();
+    }
+    this.#setState(TransportState.Connected);
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.#state === TransportState.Disconnected) return;
+    this.#setState(TransportState.Disconnecting);
+    clearInterval(this.#keepalive);
+    for (const socket of this.#connections.values()) socket.destroy();
+    this.#connections.clear();
+    this.#opened.clear();
+    this.#requestConnections.clear();
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.#setState(TransportState.Disconnected);
+  }
+
+  async dispose(): Promise<void> {
+    await this.disconnect();
+  }
+
+  async send(message: string): Promise<void> {
+    if (!this.isConnected()) throw new Error('TCP transport is not connected');
+    const { wire, parsed, destination } = await this.#codec.outgoing(message);
+    const branch = parsed.status === undefined ? undefined : topVia(parsed)?.params.get('branch');
+    const inbound = branch === undefined ? undefined : this.#requestConnections.get(branch);
+    const socket =
+      (inbound && !inbound.destroyed ? inbound : undefined) ??
+      this.#connections.get(key(destination)) ??
+      (await this.#open(destination));
+    // A final response ends the server transaction's need for the connection (2xx retransmissions, if any,
+    // fall back to the Via, as for any response whose connection is gone).
+    if (branch !== undefined && (parsed.status ?? 0) >= 200) this.#requestConnections.delete(branch);
+    await new Promise<void>((resolve, reject) =>
+      socket.write(wire, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  async #open(destination: SocketAddress): Promise<Socket> {
+    const socket = tcpConnect({ host: destination.address, port: destination.port });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`TCP connection to ${destination.address}:${destination.port} timed out`));
+      }, this.#options.connectTimeoutMs ?? 5000);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+    this.#opened.add(socket);
+    this.#adopt(socket, destination);
+    return socket;
+  }
+
+  #adopt(socket: Socket, peer: SocketAddress): void {
+    const id = key(peer);
+    this.#connections.set(id, socket);
+    const framer = new SipStreamFramer(this.#options.limits ?? defaultMessageLimits);
+    socket.on('data', (data) => {
+      for (const item of framer.push(data)) {
+        if (item.kind === 'ping') socket.write('\r\n');
+        else if (item.kind === 'message') this.#receive(item.data, peer, socket);
+        else {
+          // The stream cannot be resynchronised: answer if the headers allow it, then hang up.
+          this.#logger.warn(
+            `refused a message from ${peer.address}:${peer.port}: ${item.status} ${item.reason}`,
+          );
+          this.#options.onRefused?.(`${item.status} ${item.reason}`, peer);
+          const parsed = parseWireMessage(`${item.head}\r\n\r\n`);
+          const response =
+            parsed?.method && parsed.method !== 'ACK'
+              ? statelessResponse(parsed, item.status, item.reason)
+              : undefined;
+          if (response) socket.end(response);
+          else socket.destroy();
+        }
+      }
+    });
+    socket.on('error', (error) =>
+      this.#logger.debug(`TCP connection ${peer.address}:${peer.port}: ${error.message}`),
+    );
+    socket.on('close', () => {
+      if (this.#connections.get(id) === socket) this.#connections.delete(id);
+      this.#opened.delete(socket);
+      for (const [branch, connection] of this.#requestConnections) {
+        if (connection === socket) this.#requestConnections.delete(branch);
+      }
+    });
+  }
+
+  #receive(data: Buffer, from: SocketAddress, socket: Socket): void {
+    try {
+      const result = this.#codec.incoming(data, from);
+      if (result.kind === 'reply') socket.write(result.response);
+      if (result.kind !== 'deliver') return;
+      const branch =
+        result.message.method === undefined ? undefined : topVia(result.message)?.params.get('branch');
+      if (branch) this.#requestConnections.set(branch, socket);
+      this.onMessage?.(result.text);
+    } catch (error) {
+      this.#logger.error(
+        `failed to handle a message from ${from.address}:${from.port}: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  #setState(state: TransportState, error?: Error): void {
+    const previous = this.#state;
+    this.#state = state;
+    this.#stateChange.emit(state);
+    if (state === TransportState.Connected) this.onConnect?.();
+    if (previous === TransportState.Connected && state !== TransportState.Connected)
+      this.onDisconnect?.(error);
+  }
+}
+
+function remoteOf(socket: Socket): SocketAddress {
+  const address = socket.remoteAddress ?? '';
+  return {
+    address: isIPv6(address) && address.startsWith('::ffff:') ? address.slice(7) : address,
+    port: socket.remotePort ?? 0,
+  };
+}
