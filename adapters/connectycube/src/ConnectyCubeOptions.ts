@@ -51,6 +51,11 @@ export interface ConnectyCubeOptions {
   readonly gatheringTimeoutMs?: number;
   /** Delay before the chat connection is re-established after a drop. */
   readonly reconnectDelayMs?: number;
+  /**
+   * How often each chat connection is pinged. A ping unanswered within this time (10 s at most) counts as a
+   * silent drop (a NAT or proxy that stopped forwarding): the socket is closed and the SDK reconnects.
+   */
+  readonly keepaliveIntervalMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -62,6 +67,7 @@ export interface ResolvedOptions {
   readonly answerTimeoutMs: number;
   readonly gatheringTimeoutMs: number;
   readonly reconnectDelayMs: number;
+  readonly keepaliveIntervalMs: number;
 }
 
 /** Checks options up front, naming the offending key; secrets are never part of a message. */
@@ -104,6 +110,7 @@ export function resolveOptions(options: ConnectyCubeOptions): ResolvedOptions {
     answerTimeoutMs: positive(options.answerTimeoutMs, 60_000, 'answerTimeoutMs'),
     gatheringTimeoutMs: positive(options.gatheringTimeoutMs, 1000, 'gatheringTimeoutMs'),
     reconnectDelayMs: positive(options.reconnectDelayMs, 5000, 'reconnectDelayMs'),
+    keepaliveIntervalMs: positive(options.keepaliveIntervalMs, 30_000, 'keepaliveIntervalMs'),
   };
 }
 

@@ -48,6 +48,10 @@ export class Identity {
   /** The promise of the stanza written last, caught so that a failed write is never an unhandled rejection. */
   #lastWrite: Promise<void> = Promise.resolve();
   #reconnectAttempt = 0;
+  #keepalive: NodeJS.Timeout | undefined;
+  #pinging = false;
+  /** Counts chat disconnections, so a ping that failed on an old connection never cuts the new one. */
+  #connectionGeneration = 0;
   #closed = false;
 
   constructor(options: IdentityOptions) {
@@ -92,6 +96,27 @@ export class Identity {
       .connect({ userId: this.userId, password: this.#credentials.password })
       .catch((error: unknown) => Promise.reject(new IdentityLoginError(this.#loginName, 'chat', error)));
     this.#emit({ type: 'platform.connected', identity: this.uri, at: Date.now() });
+    this.#keepalive = setInterval(() => void this.#checkChat(), this.#options.keepaliveIntervalMs);
+  }
+
+  /** A connection that went silent without closing is only noticed by asking: ping, and cut it if unanswered. */
+  async #checkChat(): Promise<void> {
+    const chat = this.#sdk?.chat;
+    if (!chat || !this.online || this.#pinging || this.#closed) return;
+    this.#pinging = true;
+    const generation = this.#connectionGeneration;
+    try {
+      await chat.pingWithTimeout(Math.min(10_000, this.#options.keepaliveIntervalMs));
+    } catch {
+      if (this.#closed || !this.online || generation !== this.#connectionGeneration) return;
+      this.#logger.warn({ identity: this.uri }, 'chat ping unanswered; closing the connection to reconnect');
+      // The XMPP client's WebSocket is `ws` in Node: terminate() closes at once, where close() would wait for a
+      // closing handshake the silent peer never sends. The close starts the SDK's reconnect.
+      const { socket } = chat.xmppClient as unknown as { socket?: { socket?: { terminate?: () => void } } };
+      socket?.socket?.terminate?.();
+    } finally {
+      this.#pinging = false;
+    }
   }
 
   get #loginName(): string {
@@ -120,6 +145,7 @@ export class Identity {
       if (!this.#closed) this.systemMessages$.next({ from: message.userId, extension: message.extension });
     };
     chat.onDisconnectedListener = () => {
+      this.#connectionGeneration += 1;
       if (this.#closed) return;
       this.#logger.warn({ identity: this.uri }, 'chat connection lost; the SDK reconnects');
       this.#emit({ type: 'platform.disconnected', identity: this.uri, at: Date.now() });
@@ -214,6 +240,7 @@ export class Identity {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#keepalive);
     this.#pending = [];
     this.signals$.complete();
     this.systemMessages$.complete();

@@ -35,6 +35,7 @@ beforeAll(async () => {
     identities: { mode: 'gateway', user: { login: 'carol', password: 'carol-password' } },
     dialingIntervalMs: 1000,
     reconnectDelayMs: 300,
+    keepaliveIntervalMs: 2000,
   }) as ConnectyCubePlatform;
   await gateway.start(context);
   gatewayId = gateway.identities[0]?.userId as number;
@@ -102,6 +103,22 @@ describe('chat connection dropped mid-call', () => {
     await platformEvent('platform.reconnecting', mark);
     const connected = await platformEvent('platform.connected', mark);
     expect(connected).toMatchObject({ identity: `connectycube:${gatewayId}` });
+    expect(leg.closed).toBe(false);
+    expect(peer.connectionState).toBe('connected');
+    const ended = legEvent(leg, 'ended');
+    await alice.hangUp();
+    expect(await ended).toMatchObject({ reason: 'normal', by: 'remote' });
+  });
+
+  it('a connection that silently stops forwarding is found by the keepalive ping and replaced; the call goes on', async () => {
+    const alice = await appUser();
+    const peer = testPeer();
+    const leg = await answeredCall(alice, peer);
+    const mark = context.events.length;
+    proxy.freeze();
+    await platformEvent('platform.disconnected', mark);
+    await platformEvent('platform.connected', mark);
+    expect(context.logLines.some((line) => line.includes('chat ping unanswered'))).toBe(true);
     expect(leg.closed).toBe(false);
     expect(peer.connectionState).toBe('connected');
     const ended = legEvent(leg, 'ended');

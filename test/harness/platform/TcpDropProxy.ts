@@ -55,6 +55,17 @@ export class TcpDropProxy {
     for (const socket of this.#sockets) socket.destroy();
   }
 
+  /**
+   * Stops forwarding on the open connections without closing them, as a NAT or proxy that silently dropped the
+   * flow: nothing arrives at either end and no one is told. New connections are forwarded as usual.
+   */
+  freeze(): void {
+    for (const socket of this.#sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
+  }
+
   restore(): void {
     this.#down = false;
   }
