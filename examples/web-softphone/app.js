@@ -79,6 +79,11 @@ async function logIn(event) {
     show('logout', true);
     show('login-panel', false);
     show('users-panel', true);
+    show('room-panel', true);
+    $('room-hint').textContent = conferencesAvailable()
+      ? 'Everyone who joins the same room name hears everyone else (microphone only).'
+      : 'Conferences are off on this server (Janus is not installed).';
+    $('room-join').disabled = !conferencesAvailable();
     ConnectyCube.chat.onSystemMessageListener = onSystemMessage;
     log(`logged in as ${user.login}`);
     await refreshOnline();
@@ -372,6 +377,74 @@ function rate(key, bytes) {
   return `${Math.round(((bytes - last.bytes) * 8) / (now - last.now))} kbit/s`;
 }
 
+// --- conference rooms (Janus video room through the SDK's videochatconference) ------------------------------------------
+
+function conferencesAvailable() {
+  return state.mode === 'cloud' || Boolean(state.sandbox?.config?.conference);
+}
+
+function participantRow(userId, name) {
+  const row = document.createElement('li');
+  row.dataset.userId = String(userId);
+  row.innerHTML = '<span class="dot"></span><span class="name"></span><span class="id"></span>';
+  row.querySelector('.name').textContent = name;
+  row.querySelector('.id').textContent = `#${userId}`;
+  return row;
+}
+
+async function joinRoom(event) {
+  event.preventDefault();
+  const rooms = ConnectyCube.videochatconference;
+  rooms.onParticipantJoinedListener = (_session, userId, userName) => {
+    if (!$('room-participants').querySelector(`[data-user-id="${userId}"]`)) {
+      $('room-participants').append(participantRow(userId, userName || nameOf(userId)));
+    }
+    log(`${userName || nameOf(userId)} joined the room`);
+  };
+  rooms.onParticipantLeftListener = (_session, userId) => {
+    $('room-participants').querySelector(`[data-user-id="${userId}"]`)?.remove();
+    $('room-audio').querySelector(`[data-user-id="${userId}"]`)?.remove();
+    log(`${nameOf(userId)} left the room`);
+  };
+  rooms.onRemoteStreamListener = (_session, userId, stream) => {
+    const audio = new Audio();
+    audio.dataset.userId = String(userId);
+    audio.autoplay = true;
+    audio.srcObject = stream;
+    $('room-audio').append(audio);
+  };
+  rooms.onErrorListener = (_session, error) => log(`conference error: ${JSON.stringify(error)}`);
+  const session = rooms.createNewSession();
+  state.room = session;
+  // Our own row goes first, before joining: the others already in the room are announced while `join` runs.
+  $('room-participants').replaceChildren(
+    participantRow(state.me.id, `${state.me.full_name || state.me.login} (you)`),
+  );
+  try {
+    await session.getUserMedia({ audio: true, video: false });
+    await session.join(event.target.room.value, state.me.id, state.me.full_name || state.me.login);
+    $('room-state').textContent = event.target.room.value;
+    show('room-join', false);
+    show('room-leave', true);
+    log(`joined room ${event.target.room.value}`);
+  } catch (error) {
+    log(`could not join the room: ${describeError(error)}`);
+    $('room-participants').replaceChildren();
+    state.room = null;
+  }
+}
+
+async function leaveRoom() {
+  await state.room?.leave().catch(() => undefined);
+  state.room = null;
+  $('room-participants').replaceChildren();
+  $('room-audio').replaceChildren();
+  $('room-state').textContent = '';
+  show('room-join', true);
+  show('room-leave', false);
+  log('left the room');
+}
+
 // --- wiring ----------------------------------------------------------------------------------------------------------
 
 $('login-form').addEventListener('submit', logIn);
@@ -384,6 +457,8 @@ $('dial-form').addEventListener('submit', (event) => {
   event.preventDefault();
   startCall(Number(event.target.userId.value), event.submitter?.dataset.kind ?? 'audio');
 });
+$('room-form').addEventListener('submit', joinRoom);
+$('room-leave').addEventListener('click', leaveRoom);
 $('answer').addEventListener('click', answer);
 $('reject').addEventListener('click', reject);
 $('hangup').addEventListener('click', hangUp);
