@@ -87,6 +87,14 @@ describe('video forwarding with keyframe mediation', () => {
           async () => (await page.videoStats()).pliReceived > afterPli.pliReceived,
         );
 
+        // A phone that asks by SIP INFO picture_fast_update: the SIP adapter calls requestKeyframe('webrtc').
+        const afterFir = await page.videoStats();
+        session.requestKeyframe('webrtc');
+        await waitFor(
+          'the INFO-triggered PLI at the browser encoder',
+          async () => (await page.videoStats()).pliReceived > afterFir.pliReceived,
+        );
+
         // Loss on the way back: the browser's decoder sends a PLI, which the relay turns into PLI+FIR to the phone.
         const fromBrowser = firstValueFrom(
           session.events$.pipe(

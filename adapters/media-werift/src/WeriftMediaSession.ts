@@ -143,6 +143,16 @@ export class WeriftMediaSession implements MediaSession {
     });
   }
 
+  /**
+   * Asks a leg's video sender for a keyframe: `'sip'` when the SIP adapter got nothing better than our RTCP (the
+   * relay already sends PLI+FIR), `'webrtc'` when a phone asked by SIP INFO `picture_fast_update`. Not in the core's
+   * port yet.
+   */
+  requestKeyframe(from: MediaLegName): void {
+    if (this.#closed) throw new MediaClosedError('media session');
+    (from === 'sip' ? this.sip : this.webrtc).requestKeyframe();
+  }
+
   tap(leg: MediaLegName, options?: MediaTapOptions): MediaTap {
     if (this.#closed) throw new MediaClosedError('media session');
     const taps = this.#taps[leg];

@@ -14,6 +14,7 @@ import {
   usePCMU,
 } from 'werift';
 import { encodeG711 } from '../../src/codecs/G711.ts';
+import { cacheSrtpKeys } from '../../src/werift/cacheSrtpKeys.ts';
 import { type BenchMode, type FromLoad, percentile, type ToLoad } from './protocol.ts';
 
 const send = (message: FromLoad): void => void process.send?.(message);
@@ -163,6 +164,8 @@ async function waitConnected(): Promise<void> {
         pc.connectionStateChange.subscribe((state) => state === 'connected' && resolve()),
       );
     }
+    // The load generator gets the same SRTP key caching as the gateway, or it saturates long before the gateway.
+    cacheSrtpKeys(pc.getTransceivers()[0]?.sender.dtlsTransport);
   }
   send({ type: 'connected' });
 }
