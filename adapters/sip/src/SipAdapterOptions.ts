@@ -40,6 +40,11 @@ export interface SipAccountOptions {
   readonly register?: boolean;
   /** Requested registration lifetime, seconds (default 600). */
   readonly expiresSec?: number;
+  /**
+   * Keepalive interval, seconds (default 30; 0 turns it off): OPTIONS to the proxy on UDP, CRLF on TCP
+   * (on connections we opened) and on WebSocket (sip.js's own).
+   */
+  readonly keepaliveSec?: number;
   /** Back-off while registering fails: first delay and ceiling (default 1 s and 60 s). */
   readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
 }

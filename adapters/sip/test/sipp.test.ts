@@ -126,6 +126,30 @@ describe('trunk role with sipp', () => {
     expect(result.code, result.output).toBe(0);
   });
 
+  it('retries a re-INVITE refused with 491 (glare) after a random delay, then is on hold', async () => {
+    const sipp = await runSipp({ scenario: 'uas_glare.xml' });
+    const peer = await RtpTestPeer.open({ toneHz: 1000 });
+    peers.push(peer);
+    const leg = await adapter.call({
+      callId: 'glare',
+      to: `sip:2004@127.0.0.1:${sipp.port}`,
+      media: asSipEndpoint(peer),
+      kinds: { audio: true, video: false },
+    });
+    const events: LegEvent[] = [];
+    leg.events$.subscribe((event) => events.push(event));
+    await waitFor('answered', () => events.some((event) => event.type === 'answered'));
+    const started = Date.now();
+    await leg.hold();
+    // We own the Call-ID, so the retry waits 2.1–4 s (RFC 3261 §14.1).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(events.at(-1)).toEqual({ type: 'held', by: 'local' });
+    await leg.hangup('normal');
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    expect(countReceived(result.messages, 'INVITE sip:')).toBe(3);
+  });
+
   const failures = [
     ['486', 'busy'],
     ['480', 'no-answer'],

@@ -8,6 +8,9 @@ import { reasonForStatus, statusForReason } from './endReasons.ts';
 import { parseDtmfInfo } from './dtmfInfo.ts';
 import type { MediaDescriptionOptions } from './MediaEndpointSdh.ts';
 
+/** How many times a re-INVITE is tried when the far end answers 491 Request Pending. */
+const maxGlareAttempts = 3;
+
 export interface SipCallLegOptions {
   readonly id: string;
   readonly session: Invitation | Inviter;
@@ -170,19 +173,28 @@ export class SipCallLeg implements SipLeg {
   }
 
   async #reInvite(options: MediaDescriptionOptions): Promise<void> {
-    this.#established(options.hold ? 'hold' : 'resume');
-    await new Promise<void>((resolve, reject) => {
-      this.#session
-        .invite({
-          sessionDescriptionHandlerOptions: options,
-          requestDelegate: {
-            onAccept: () => resolve(),
-            onReject: (response) =>
-              reject(new SipCallError(`re-INVITE refused with ${response.message.statusCode}`)),
-          },
-        })
-        .catch(reject);
-    });
+    const action = options.hold ? 'hold' : 'resume';
+    for (let attempt = 1; ; attempt++) {
+      this.#established(action);
+      const status = await new Promise<number>((resolve, reject) => {
+        this.#session
+          .invite({
+            sessionDescriptionHandlerOptions: options,
+            requestDelegate: {
+              onAccept: () => resolve(200),
+              onReject: (response) => resolve(response.message.statusCode ?? 500),
+            },
+          })
+          .catch(reject);
+      });
+      if (status < 300) return;
+      if (status !== 491 || attempt === maxGlareAttempts) {
+        throw new SipCallError(`${action}: re-INVITE refused with ${status}`);
+      }
+      // Glare (RFC 3261 §14.1): the Call-ID's owner waits 2.1–4 s, the other side 0–2 s, then tries again.
+      const [low, high] = this.direction === 'outbound' ? [2100, 4000] : [0, 2000];
+      await new Promise((resolve) => setTimeout(resolve, low + Math.random() * (high - low)));
+    }
   }
 
   #onState(state: SessionState): void {

@@ -38,6 +38,8 @@ export class SipAccount {
   readonly #registrarUri: string;
   #registerer: Registerer | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
+  #keepaliveTimer: NodeJS.Timeout | undefined;
+  readonly #proxyUri: string;
   #attempt = 0;
   #stopping = false;
 
@@ -64,11 +66,13 @@ export class SipAccount {
         logger: this.#logger,
         bindings: role.bindings,
         noAnswerTimeoutSec: role.noAnswerTimeoutSec,
+        keepaliveSec: options.keepaliveSec ?? 30,
         userAgentString: role.userAgentString,
         onInvite: (invitation) => role.onInvite(invitation, { kind: 'account', name: this.name }),
       }),
     );
     this.#registrarUri = registrar;
+    this.#proxyUri = proxy;
   }
 
   /** Starts the user agent and the registration loop; resolves once the first attempt is under way. */
@@ -89,12 +93,38 @@ export class SipAccount {
       this.#registerer.stateChange.addListener((state) => this.#onRegistererState(state));
     }
     await this.#connectAndRegister();
+    const keepaliveSec = this.#options.keepaliveSec ?? 30;
+    if (this.#options.transport.kind === 'udp' && keepaliveSec > 0) {
+      this.#keepaliveTimer = setInterval(() => this.#sendKeepalive(), keepaliveSec * 1000);
+      this.#keepaliveTimer.unref();
+    }
+  }
+
+  /** OPTIONS to the proxy keeps NAT bindings open on UDP; a failure only gets logged (REGISTER notices loss). */
+  #sendKeepalive(): void {
+    if (this.#stopping || !this.userAgent.isConnected()) return;
+    const core = this.userAgent.userAgentCore;
+    const target = sipUri(this.#proxyUri);
+    const message = core.makeOutgoingRequestMessage(
+      'OPTIONS',
+      target,
+      this.userAgent.configuration.uri,
+      target,
+      {},
+    );
+    core.request(message, {
+      onReject: (response) => {
+        // Any answer, even 4xx/5xx, proves the path is open; only silence (408) is worth a word.
+        if (response.message.statusCode === 408) this.#logger.warn('keepalive OPTIONS got no answer');
+      },
+    });
   }
 
   async stop(): Promise<void> {
     if (this.#stopping) return;
     this.#stopping = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#keepaliveTimer);
     const registerer = this.#registerer;
     if (registerer?.state === RegistererState.Registered && this.userAgent.isConnected()) {
       // Un-REGISTER, but never let a dead registrar hold shutdown for a transaction timeout.

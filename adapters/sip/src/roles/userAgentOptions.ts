@@ -27,6 +27,8 @@ export interface UserAgentBase {
   readonly logger: Logger;
   readonly bindings: MediaBindings;
   readonly noAnswerTimeoutSec: number;
+  /** CRLF keepalive on TCP and WebSocket connections; 0 turns it off. */
+  readonly keepaliveSec?: number;
   readonly userAgentString: string | undefined;
   readonly onInvite: (invitation: Invitation) => void;
 }
@@ -55,13 +57,20 @@ export function userAgentOptions(base: UserAgentBase): UserAgentOptions {
       : base.transport.kind === 'tcp'
         ? {
             transportConstructor: TcpTransport,
-            transportOptions: socketOptions as TcpTransportOptions,
+            transportOptions: {
+              ...socketOptions,
+              keepaliveIntervalMs: (base.keepaliveSec ?? 30) * 1000,
+            } as TcpTransportOptions,
             contactParams: { transport: 'tcp' },
             forceRport: true,
           }
         : {
             transportConstructor: Web.Transport,
-            transportOptions: { server: base.transport.server, traceSip: false },
+            transportOptions: {
+              server: base.transport.server,
+              traceSip: false,
+              ...(base.keepaliveSec ? { keepAliveInterval: base.keepaliveSec } : {}),
+            },
             contactParams: { transport: 'ws' },
           };
   return {

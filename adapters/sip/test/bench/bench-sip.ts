@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AdapterContext, MediaSession } from '@cubebridge/core';
+import type { AdapterContext, MediaSession, SipLeg } from '@cubebridge/core';
 import { weriftRelay } from '@cubebridge/media-werift';
 import { pino } from 'pino';
 import { startProcess } from '../../../../test/harness/sip/processes.ts';
@@ -39,14 +39,15 @@ await relay.start(context);
 const adapter = sipAdapter({ trunk: { listen: { host: '127.0.0.1', port: 0 } } });
 await adapter.start(context);
 const trunk = adapter.trunkAddress as { address: string; port: number };
-const sessions = new Set<MediaSession>();
+const sessions = new Map<MediaSession, SipLeg | undefined>();
 let answered = 0;
 adapter.incoming$.subscribe((call) => {
   void (async () => {
     const session = await relay.createSession({ callId: `bench-${answered}`, logger, statsIntervalMs: 0 });
-    sessions.add(session);
+    sessions.set(session, undefined);
     try {
       const leg = await call.accept(session.sip);
+      sessions.set(session, leg);
       leg.events$.subscribe({
         complete: () => {
           sessions.delete(session);
@@ -152,8 +153,19 @@ for (const rate of rates) {
   console.error(
     `rate ${rate}/s: ${result.succeeded}/${result.attempted} ok, p50 ${result.p50} ms, p99 ${result.p99} ms`,
   );
-  // let the calls of this step end before the next
-  while (sessions.size > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  // Let the calls of this step end before the next; calls sipp gave up on (no BYE ever comes) are hung up.
+  const deadline = Date.now() + 15_000;
+  while (sessions.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  const leftOpen = sessions.size;
+  await Promise.all(
+    [...sessions].map(async ([session, leg]) => {
+      await leg?.hangup('normal');
+      await session.close();
+    }),
+  );
+  sessions.clear();
+  if (leftOpen > 0)
+    console.error(`  ${leftOpen} calls were still up 15 s after the step (sipp gave up on them): hung up`);
 }
 await adapter.stop();
 await relay.stop();
