@@ -32,7 +32,7 @@ beforeAll(async () => {
   const toneFile = await writeToneWav(join(toneDir, 'app-tone.wav'), APP_TONE, 10);
   sandbox = await startSandbox({ janus: 'off' });
   browser = await launchChromium({ fakeAudioFile: toneFile });
-  relay = weriftRelay({ bindAddress: '127.0.0.1', rtpPorts: [42000, 42999] });
+  relay = weriftRelay({ bindAddress: '127.0.0.1', rtpPorts: [50000, 50999] });
   const { appId, authKey } = sandbox.credentials;
   gateway = connectycube({
     appId,

@@ -51,7 +51,7 @@ function percentile(values: number[], p: number): number {
 }
 
 const sandbox = await startSandbox({ janus: 'off' });
-const relay = weriftRelay({ bindAddress: '127.0.0.1', rtpPorts: [43000, 43999] });
+const relay = weriftRelay({ bindAddress: '127.0.0.1', rtpPorts: [52000, 52999] });
 const platform = (login: string): ConnectyCubePlatform =>
   connectycube({
     appId: sandbox.credentials.appId,
