@@ -133,11 +133,15 @@ describe('calls between the gateway and baresip through Kamailio', () => {
     });
   }
 
-  async function callBob(callId: string, peer: RtpTestPeer): Promise<{ leg: SipLeg; events: LegEvent[] }> {
+  async function callBob(
+    callId: string,
+    peer: RtpTestPeer,
+    account = 'alice',
+  ): Promise<{ leg: SipLeg; events: LegEvent[] }> {
     const leg = await adapter.call({
       callId,
       to: `sip:bob@127.0.0.1:${kamailio.udpPort}`,
-      account: 'alice',
+      account,
       media: asSipEndpoint(peer),
       kinds: { audio: true, video: false },
     });
@@ -160,6 +164,20 @@ describe('calls between the gateway and baresip through Kamailio', () => {
     expect(events.at(-1)).toMatchObject({ reason: 'normal', by: 'remote' });
     expect(await phoneHeardGatewayTone(bob)).toBeGreaterThanOrEqual(5);
   });
+
+  for (const account of ['walt', 'tina'] as const) {
+    it(`calls baresip from the ${transports[account]} account: RTP both ways, BYE from the gateway`, async () => {
+      const peer = await openPeer();
+      const since = bob.events.length;
+      const { leg, events } = await callBob(`outbound-${account}`, peer, account);
+      await peer.waitForTone(phoneTone);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await leg.hangup('normal');
+      await bob.waitEvent('CALL_CLOSED', { since });
+      expect(events.map((event) => event.type)).toEqual(['ringing', 'answered', 'ended']);
+      expect(await phoneHeardGatewayTone(bob)).toBeGreaterThanOrEqual(5);
+    });
+  }
 
   it('follows hold and resume from the phone (re-INVITE sendonly, then sendrecv), media flows again after it', async () => {
     const peer = await openPeer();
