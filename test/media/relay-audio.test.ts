@@ -33,7 +33,7 @@ describe('audio relay with a real browser', () => {
   });
 
   async function parts(
-    codec: 'PCMU' | 'PCMA' | 'G722',
+    codec: 'PCMU' | 'PCMA' | 'G722' | 'opus',
     browserCodecs?: string[],
   ): Promise<{ page: MediaPage; peer: RtpPeer; session: WeriftMediaSession }> {
     const page = await browser.page({ toneHz: BROWSER_TONE, listenHz: PHONE_TONE, codecs: browserCodecs });
@@ -67,6 +67,19 @@ describe('audio relay with a real browser', () => {
     expect(session.transcoding).toEqual({ toSip: false, toWebRtc: false });
     expect(await page.negotiatedCodec()).toBe('PCMU');
     expect([...peer.payloadTypes]).toEqual([0]);
+  });
+
+  it('forwards Opus without transcoding between an Opus phone and the browser', async () => {
+    const { page, peer, session } = await parts('opus');
+    await session.sip.setRemoteOffer(peer.offer());
+    const answer = await page.answer(await session.webrtc.createOffer());
+    await session.webrtc.setRemoteAnswer(answer);
+    peer.setRemote(await session.sip.createAnswer());
+    peer.start();
+    await expectToneBothWays(page, peer);
+    expect(session.transcoding).toEqual({ toSip: false, toWebRtc: false });
+    expect((await page.negotiatedCodec()).toLowerCase()).toBe('opus');
+    expect([...peer.payloadTypes]).toEqual([111]);
   });
 
   it('transcodes an Opus-only browser to a G.722 phone (browser calls out)', async () => {

@@ -3,6 +3,7 @@
 // Its stream can be disturbed on purpose (sequence jump, new SSRC, hold) to test the relay's continuity.
 
 import { createSocket, type Socket } from 'node:dgram';
+import { createDecoder, createEncoder } from '../../../adapters/media-werift/src/codecs/AudioCodecs.ts';
 import {
   decodeG711,
   encodeG711,
@@ -11,9 +12,16 @@ import {
 } from '../../../adapters/media-werift/src/index.ts';
 import { toneRatio } from './Goertzel.ts';
 
-export type PeerCodec = 'PCMU' | 'PCMA' | 'G722';
+export type PeerCodec = 'PCMU' | 'PCMA' | 'G722' | 'opus';
 
-const PAYLOAD_TYPES: Record<PeerCodec, number> = { PCMU: 0, PCMA: 8, G722: 9 };
+const PAYLOAD_TYPES: Record<PeerCodec, number> = { PCMU: 0, PCMA: 8, G722: 9, opus: 111 };
+/** Samples per 20 ms frame and the RTP clock, per codec (G.722: 16 kHz audio under an 8 kHz clock). */
+const FRAME: Record<PeerCodec, { samples: number; rate: number; ticks: number; rtpmap: string }> = {
+  PCMU: { samples: 160, rate: 8000, ticks: 160, rtpmap: 'PCMU/8000' },
+  PCMA: { samples: 160, rate: 8000, ticks: 160, rtpmap: 'PCMA/8000' },
+  G722: { samples: 320, rate: 16000, ticks: 160, rtpmap: 'G722/8000' },
+  opus: { samples: 960, rate: 48000, ticks: 960, rtpmap: 'opus/48000/2' },
+};
 const TELEPHONE_EVENT_PT = 101;
 
 export interface ReceivedDtmf {
@@ -38,6 +46,8 @@ export class RtpPeer {
   #sending = false;
   #encoder = new G722Encoder();
   #decoder = new G722Decoder();
+  #opusEncoder = createEncoder('opus', 48000);
+  #opusDecoder = createDecoder('opus', 48000);
   #version = 1;
   /** Tone ratio of every 20 ms frame received, with its arrival time. */
   readonly frames: { at: number; ratio: number; payloadType: number }[] = [];
@@ -72,7 +82,7 @@ export class RtpPeer {
       'c=IN IP4 127.0.0.1',
       't=0 0',
       `m=audio ${this.#port} RTP/AVP ${pt} ${TELEPHONE_EVENT_PT}`,
-      `a=rtpmap:${pt} ${this.codec}/8000`,
+      `a=rtpmap:${pt} ${FRAME[this.codec].rtpmap}`,
       `a=rtpmap:${TELEPHONE_EVENT_PT} telephone-event/8000`,
       'a=fmtp:101 0-16',
       'a=ptime:20',
@@ -158,8 +168,7 @@ export class RtpPeer {
   }
 
   #tick(force = false): void {
-    const samples = this.codec === 'G722' ? 320 : 160;
-    const rate = this.codec === 'G722' ? 16000 : 8000;
+    const { samples, rate, ticks } = FRAME[this.codec];
     const pcm = new Int16Array(samples);
     for (let i = 0; i < samples; i++) {
       pcm[i] = Math.round(Math.sin(this.#phase) * 8000);
@@ -167,9 +176,14 @@ export class RtpPeer {
     }
     this.#phase %= 2 * Math.PI;
     const timestamp = this.#timestamp;
-    this.#timestamp = (this.#timestamp + 160) >>> 0;
+    this.#timestamp = (this.#timestamp + ticks) >>> 0;
     if (!this.#sending && !force) return;
-    const payload = this.codec === 'G722' ? this.#encoder.encode(pcm) : encodeG711(this.codec, pcm);
+    const payload =
+      this.codec === 'G722'
+        ? this.#encoder.encode(pcm)
+        : this.codec === 'opus'
+          ? this.#opusEncoder.encode(pcm)
+          : encodeG711(this.codec, pcm);
     this.#send(PAYLOAD_TYPES[this.codec], false, timestamp, payload);
   }
 
@@ -205,10 +219,15 @@ export class RtpPeer {
       return;
     }
     if (payloadType !== PAYLOAD_TYPES[this.codec]) return;
-    const pcm = this.codec === 'G722' ? this.#decoder.decode(payload) : decodeG711(this.codec, payload);
+    const pcm =
+      this.codec === 'G722'
+        ? this.#decoder.decode(payload)
+        : this.codec === 'opus'
+          ? this.#opusDecoder.decode(payload)
+          : decodeG711(this.codec, payload);
     this.frames.push({
       at: performance.now(),
-      ratio: toneRatio(pcm, this.listenHz, this.codec === 'G722' ? 16000 : 8000),
+      ratio: toneRatio(pcm, this.listenHz, FRAME[this.codec].rate),
       payloadType,
     });
   }
