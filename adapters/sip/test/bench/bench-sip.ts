@@ -4,7 +4,7 @@
 // Runs inside a private network namespace (loopback only) when it can, like the tests.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AdapterContext, MediaSession, SipLeg } from '@cubebridge/core';
@@ -71,6 +71,8 @@ interface RateResult {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
+  /** 1-minute load average when the step ended: the host is shared, so read the figures against it. */
+  readonly load: number;
 }
 
 async function runRate(rate: number): Promise<RateResult> {
@@ -143,6 +145,7 @@ async function runRate(rate: number): Promise<RateResult> {
     p50: quantile(0.5),
     p99: quantile(0.99),
     max: times.at(-1) ?? Number.NaN,
+    load: Number((loadavg()[0] ?? 0).toFixed(1)),
   };
 }
 
@@ -180,11 +183,14 @@ console.log(
 console.log(
   `2 s calls, sipp on the same host (${cpus().length} CPUs, ${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}\n`,
 );
-console.log('| offered calls/s | calls | succeeded | failed | setup p50 (ms) | setup p99 (ms) | max (ms) |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|');
-for (const r of results)
+console.log(
+  '| offered calls/s | calls | succeeded | failed | setup p50 (ms) | setup p99 (ms) | max (ms) | host load (1 min) |',
+);
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of results) {
   console.log(
-    `| ${r.rate} | ${r.attempted} | ${r.succeeded} | ${r.failed} | ${r.p50} | ${r.p99} | ${r.max} |`,
+    `| ${r.rate} | ${r.attempted} | ${r.succeeded} | ${r.failed} | ${r.p50} | ${r.p99} | ${r.max} | ${r.load} |`,
   );
+}
 console.log(`\nHighest rate with every call set up: ${sustained ? `${sustained.rate} calls/s` : 'none'}`);
 process.exit(0);
