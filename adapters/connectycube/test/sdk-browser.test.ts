@@ -91,6 +91,34 @@ describe('app (SDK in Chromium) calls the adapter', () => {
     expect(await ended).toMatchObject({ reason: 'normal', by: 'remote' });
   });
 
+  it('an ICE restart asked by the calling app is answered and the call stays connected', async () => {
+    const alice = await appUser('alice');
+    const { call, sessionId } = await appCallsGateway(alice);
+    const peer = testPeer();
+    const leg = track(await call.accept(peer));
+    await leg.answer();
+    await peer.waitForState('connected');
+    const ufrag = () => /a=ice-ufrag:(\S+)/.exec(peer.pc.remoteDescription?.sdp ?? '')?.[1];
+    const before = ufrag();
+    await alice.page.evaluate(([id, to]) => window.ConnectyCube.videochat.sessions[id]?.iceRestart(to), [
+      sessionId,
+      gatewayId,
+    ] as const);
+    await vi.waitFor(() => expect(ufrag()).not.toBe(before), { timeout: 20_000 });
+    const state = await alice.page.waitForFunction(
+      ([id, to]) => {
+        const pc = window.ConnectyCube.videochat.sessions[id]?.peerConnections[to];
+        return pc?.signalingState === 'stable' && pc.iceConnectionState === 'connected'
+          ? pc.signalingState
+          : false;
+      },
+      [sessionId, gatewayId] as const,
+      { timeout: 20_000 },
+    );
+    expect(await state.jsonValue()).toBe('stable');
+    expect(leg.closed).toBe(false);
+  });
+
   it('the adapter hangs up an answered call → the app gets stop', async () => {
     const alice = await appUser('alice');
     const { call } = await appCallsGateway(alice);
@@ -346,7 +374,14 @@ declare global {
     dtmfReceived: unknown[];
     ConnectyCube: {
       videochat: {
-        sessions: Record<string, { callType: number }>;
+        sessions: Record<
+          string,
+          {
+            callType: number;
+            iceRestart(userId: number): Promise<void>;
+            peerConnections: Record<number, { signalingState: string; iceConnectionState: string }>;
+          }
+        >;
         createNewSession(
           opponents: number[],
           callType: number,
