@@ -33,3 +33,14 @@ export class PortRangeExhaustedError extends Error {
 export class SdpParseError extends Error {
   override readonly name = 'SdpParseError';
 }
+
+/** A `media` config section with an unknown key or a value of the wrong kind. */
+export class MediaConfigError extends Error {
+  override readonly name = 'MediaConfigError';
+  readonly path: string;
+
+  constructor(path: string, found: unknown, allowed: string) {
+    super(`${path}: found ${JSON.stringify(found)}, expected ${allowed}`);
+    this.path = path;
+  }
+}

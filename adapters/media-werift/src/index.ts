@@ -1,6 +1,7 @@
 // @cubebridge/media-werift — the media relay: SIP RTP/SRTP leg ⇄ WebRTC leg on werift, with codecs, DTMF and stats.
 
 export { WeriftRelay, weriftRelay } from './WeriftRelay.ts';
+export { default, optionsFromConfig } from './fromConfig.ts';
 export type { WeriftRelayOptions } from './WeriftRelayOptions.ts';
 export { WeriftMediaSession } from './WeriftMediaSession.ts';
 export { SipLeg } from './SipLeg.ts';
@@ -8,6 +9,7 @@ export { WebRtcLeg } from './WebRtcLeg.ts';
 export { WeriftMediaTap } from './MediaTap.ts';
 export {
   MediaClosedError,
+  MediaConfigError,
   NegotiationStateError,
   PortRangeExhaustedError,
   SdpParseError,
