@@ -1,6 +1,7 @@
 // What a user configures: accounts (registration role), an optional trunk (listen role), limits and timers.
 import type { MessageLimits } from './transport/MessageGuard.ts';
 import type { RetransmitTimers } from './transport/Retransmitter.ts';
+import type { SipTlsOptions } from './transport/TcpTransport.ts';
 
 export type SipTransportOptions =
   /** SIP over UDP from a local socket; `bindPort` 0 picks a free port. */
@@ -13,6 +14,14 @@ export type SipTransportOptions =
   /** SIP over TCP: a listening socket (for requests to our Contact) plus connections per peer, CRLF keepalives. */
   | {
       readonly kind: 'tcp';
+      readonly bindHost?: string;
+      readonly bindPort?: number;
+      readonly advertisedHost?: string;
+    }
+  /** SIP over TLS: as TCP, verifying the server's certificate; `tls.cert`/`key` to listen or for mutual TLS. */
+  | {
+      readonly kind: 'tls';
+      readonly tls: SipTlsOptions;
       readonly bindHost?: string;
       readonly bindPort?: number;
       readonly advertisedHost?: string;
@@ -55,7 +64,9 @@ export interface SipTrunkOptions {
   /** Where to listen. */
   readonly listen: { readonly host: string; readonly port: number };
   /** Default `udp`. */
-  readonly transport?: 'udp' | 'tcp';
+  readonly transport?: 'udp' | 'tcp' | 'tls';
+  /** Certificate and key (and CA for client certificates) when `transport` is `tls`. */
+  readonly tls?: SipTlsOptions;
   readonly advertisedHost?: string;
   /** Sources allowed to send requests, as CIDRs (`10.0.0.0/8`, `127.0.0.1/32`, `::1/128`). Empty or unset: anyone. */
   readonly allowFrom?: readonly string[];

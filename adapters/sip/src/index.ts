@@ -8,5 +8,6 @@ export type {
 } from './SipAdapterOptions.ts';
 export type { MessageLimits } from './transport/MessageGuard.ts';
 export type { RetransmitTimers } from './transport/Retransmitter.ts';
+export type { SipTlsOptions } from './transport/TcpTransport.ts';
 export { SipCallError, SipOptionsError } from './errors.ts';
 export { reasonForStatus, statusForReason } from './call/endReasons.ts';

@@ -61,7 +61,9 @@ export class SipAccount {
         routeSet:
           options.transport.kind === 'ws'
             ? []
-            : [`<${proxy};${options.transport.kind === 'tcp' ? 'transport=tcp;' : ''}lr>`],
+            : [
+                `<${proxy};${options.transport.kind === 'udp' ? '' : `transport=${options.transport.kind};`}lr>`,
+              ],
         auth: { username: options.username ?? aor.user ?? '', password: options.password, ha1: options.ha1 },
         logger: this.#logger,
         bindings: role.bindings,

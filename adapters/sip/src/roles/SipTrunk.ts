@@ -4,6 +4,7 @@ import { BlockList, isIPv6 } from 'node:net';
 import { UserAgent } from 'sip.js';
 import { SipOptionsError } from '../errors.ts';
 import type { SipTrunkOptions } from '../SipAdapterOptions.ts';
+import type { SipTlsOptions } from '../transport/TcpTransport.ts';
 import type { SipRoleContext } from './SipAccount.ts';
 import { userAgentOptions } from './userAgentOptions.ts';
 
@@ -20,12 +21,21 @@ export class SipTrunk {
       userAgentOptions({
         uri: `sip:${user}@${isIPv6(host) ? `[${host}]` : host}`,
         contactUser: user,
-        transport: {
-          kind: options.transport ?? 'udp',
-          bindHost: options.listen.host,
-          bindPort: options.listen.port,
-          advertisedHost: host,
-        },
+        transport:
+          options.transport === 'tls'
+            ? {
+                kind: 'tls',
+                tls: tlsOf(options),
+                bindHost: options.listen.host,
+                bindPort: options.listen.port,
+                advertisedHost: host,
+              }
+            : {
+                kind: options.transport ?? 'udp',
+                bindHost: options.listen.host,
+                bindPort: options.listen.port,
+                advertisedHost: host,
+              },
         timers: role.timers,
         wire: {
           ...role.wire,
@@ -48,6 +58,12 @@ export class SipTrunk {
   async stop(): Promise<void> {
     await this.userAgent.stop();
   }
+}
+
+function tlsOf(options: SipTrunkOptions): SipTlsOptions {
+  if (!options.tls?.cert || !options.tls.key)
+    throw new SipOptionsError('trunk.tls: a TLS trunk needs `cert` and `key`');
+  return options.tls;
 }
 
 /** `10.0.0.0/8`, `::1/128` or a bare address. */

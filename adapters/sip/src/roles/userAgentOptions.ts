@@ -54,14 +54,15 @@ export function userAgentOptions(base: UserAgentBase): UserAgentOptions {
           contactParams: { transport: 'udp' },
           forceRport: true,
         }
-      : base.transport.kind === 'tcp'
+      : base.transport.kind === 'tcp' || base.transport.kind === 'tls'
         ? {
             transportConstructor: TcpTransport,
             transportOptions: {
               ...socketOptions,
               keepaliveIntervalMs: (base.keepaliveSec ?? 30) * 1000,
+              tls: base.transport.kind === 'tls' ? base.transport.tls : undefined,
             } as TcpTransportOptions,
-            contactParams: { transport: 'tcp' },
+            contactParams: { transport: base.transport.kind },
             forceRport: true,
           }
         : {

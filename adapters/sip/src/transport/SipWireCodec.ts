@@ -15,6 +15,7 @@ import {
   parseUriTarget,
   parseVia,
   parseWireMessage,
+  type SipUriTarget,
   type SipWireMessage,
   splitHeaderList,
   topVia,
@@ -48,11 +49,11 @@ export type IncomingResult =
 
 export class SipWireCodec {
   readonly #options: SipWireOptions;
-  readonly #protocol: 'udp' | 'tcp';
+  readonly #protocol: 'udp' | 'tcp' | 'tls';
   #localHostPort = '';
   #localPattern: RegExp | undefined;
 
-  constructor(options: SipWireOptions, protocol: 'udp' | 'tcp') {
+  constructor(options: SipWireOptions, protocol: 'udp' | 'tcp' | 'tls') {
     this.#options = options;
     this.#protocol = protocol;
   }
@@ -69,15 +70,15 @@ export class SipWireCodec {
   /** sip.js's text → what goes on the wire, with where it must go. */
   async outgoing(
     message: string,
-  ): Promise<{ wire: string; parsed: SipWireMessage; destination: SocketAddress }> {
+  ): Promise<{ wire: string; parsed: SipWireMessage; destination: SocketAddress; host: string | undefined }> {
     const wire = message.split(this.#options.viaHost).join(this.#localHostPort);
     const parsed = parseWireMessage(wire);
     if (!parsed) throw new Error('refusing to send an unparsable SIP message');
-    const destination =
-      parsed.method !== undefined
-        ? await this.#requestDestination(parsed)
-        : await this.responseDestination(parsed);
-    return { wire, parsed, destination };
+    const target = parsed.method !== undefined ? this.#requestTarget(parsed) : undefined;
+    const destination = target
+      ? await resolveSipTarget(target.host, target.port, this.#protocol)
+      : await this.responseDestination(parsed);
+    return { wire, parsed, destination, host: target?.host };
   }
 
   /** One whole message from `from` → deliver to sip.js, answer statelessly, or drop. */
@@ -126,12 +127,12 @@ export class SipWireCodec {
   }
 
   /** RFC 3261 §8.1.2 / §16.12: the first Route if there is one, otherwise the Request-URI. */
-  async #requestDestination(message: SipWireMessage): Promise<SocketAddress> {
+  #requestTarget(message: SipWireMessage): SipUriTarget {
     const route = firstHeader(message, 'route');
     const uri = route === undefined ? message.requestUri : splitHeaderList(route)[0];
     const target = uri === undefined ? undefined : parseUriTarget(uri);
     if (!target) throw new Error(`no destination for ${message.startLine}`);
-    return resolveSipTarget(target.host, target.port, this.#protocol);
+    return target;
   }
 
   #rewriteRequestUri(text: string, message: SipWireMessage): string {

@@ -1,7 +1,14 @@
-// SIP over TCP for sip.js: a listening socket plus connections kept per peer address; requests open (or
-// reuse) a connection to their destination, responses go back on the connection the request came in on
-// (RFC 3261 §18.2.2), CRLF keepalives go out on connections we opened (RFC 5626 §3.5.1).
-import { createServer, isIPv6, type Server, type Socket, connect as tcpConnect } from 'node:net';
+// SIP over TCP or TLS for sip.js: a listening socket plus connections kept per peer address; requests open
+// (or reuse) a connection to their destination, responses go back on the connection the request came in on
+// (RFC 3261 §18.2.2), CRLF keepalives go out on connections we opened (RFC 5626 §3.5.1). With `tls`, the
+// same over TLS, verifying the server's certificate (RFC 5922) and optionally presenting our own.
+import { createServer, isIP, isIPv6, type Server, type Socket, connect as tcpConnect } from 'node:net';
+import {
+  checkServerIdentity,
+  type PeerCertificate,
+  connect as tlsConnect,
+  createServer as createTlsServer,
+} from 'node:tls';
 import { EmitterImpl, type Transport, TransportState } from 'sip.js';
 import { defaultMessageLimits, statelessResponse } from './MessageGuard.ts';
 import type { SocketAddress } from './resolveSipTarget.ts';
@@ -19,6 +26,20 @@ export interface TcpTransportOptions extends SipWireOptions {
   readonly keepaliveIntervalMs?: number;
   /** How long a new connection may take. Default 5 s. */
   readonly connectTimeoutMs?: number;
+  /** SIP over TLS instead of TCP. */
+  readonly tls?: SipTlsOptions | undefined;
+}
+
+export interface SipTlsOptions {
+  /** Our certificate and key (PEM): required to listen, optional as a client (mutual TLS). */
+  readonly cert?: string;
+  readonly key?: string;
+  /** Trusted CAs (PEM) for the peer's certificate; default: Node's bundled roots. */
+  readonly ca?: string;
+  /** Verify the server's certificate (default true; turn off only for tests against self-signed peers). */
+  readonly rejectUnauthorized?: boolean;
+  /** Ask clients of our listener for a certificate, verified against `ca`. Default false. */
+  readonly requestClientCertificate?: boolean;
 }
 
 const key = (address: SocketAddress): string => `${address.address}|${address.port}`;
@@ -50,12 +71,12 @@ export class TcpTransport implements Transport {
           options.onRefused?.(reason, from);
         },
       },
-      'tcp',
+      options.tls ? 'tls' : 'tcp',
     );
   }
 
   get protocol(): string {
-    return 'TCP';
+    return this.#options.tls ? 'TLS' : 'TCP';
   }
 
   get state(): TransportState {
@@ -80,7 +101,20 @@ export class TcpTransport implements Transport {
   async connect(): Promise<void> {
     if (this.#state === TransportState.Connected) return;
     this.#setState(TransportState.Connecting);
-    const server = createServer((socket) => this.#adopt(socket, remoteOf(socket)));
+    const tls = this.#options.tls;
+    const accept = (socket: Socket) => this.#adopt(socket, remoteOf(socket));
+    const server = tls
+      ? createTlsServer(
+          {
+            ...(tls.cert ? { cert: tls.cert } : {}),
+            ...(tls.key ? { key: tls.key } : {}),
+            ...(tls.ca ? { ca: tls.ca } : {}),
+            requestCert: tls.requestClientCertificate ?? false,
+            rejectUnauthorized: tls.requestClientCertificate ?? false,
+          },
+          accept,
+        )
+      : createServer(accept);
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -131,13 +165,13 @@ export class TcpTransport implements Transport {
 
   async send(message: string): Promise<void> {
     if (!this.isConnected()) throw new Error('TCP transport is not connected');
-    const { wire, parsed, destination } = await this.#codec.outgoing(message);
+    const { wire, parsed, destination, host } = await this.#codec.outgoing(message);
     const branch = parsed.status === undefined ? undefined : topVia(parsed)?.params.get('branch');
     const inbound = branch === undefined ? undefined : this.#requestConnections.get(branch);
     const socket =
       (inbound && !inbound.destroyed ? inbound : undefined) ??
       this.#connections.get(key(destination)) ??
-      (await this.#open(destination));
+      (await this.#open(destination, host));
     // A final response ends the server transaction's need for the connection (2xx retransmissions, if any,
     // fall back to the Via, as for any response whose connection is gone).
     if (branch !== undefined && (parsed.status ?? 0) >= 200) this.#requestConnections.delete(branch);
@@ -146,14 +180,28 @@ export class TcpTransport implements Transport {
     );
   }
 
-  async #open(destination: SocketAddress): Promise<Socket> {
-    const socket = tcpConnect({ host: destination.address, port: destination.port });
+  async #open(destination: SocketAddress, serverName: string | undefined): Promise<Socket> {
+    const tls = this.#options.tls;
+    const socket = tls
+      ? tlsConnect({
+          host: destination.address,
+          port: destination.port,
+          ...(serverName && !isIP(serverName) ? { servername: serverName } : {}),
+          ...(tls.ca ? { ca: tls.ca } : {}),
+          ...(tls.cert ? { cert: tls.cert } : {}),
+          ...(tls.key ? { key: tls.key } : {}),
+          rejectUnauthorized: tls.rejectUnauthorized ?? true,
+          // RFC 5922: the certificate must name the host we meant (the URI's host, even when it is an IP).
+          checkServerIdentity: (_host: string, certificate: PeerCertificate) =>
+            checkServerIdentity(serverName ?? destination.address, certificate),
+        })
+      : tcpConnect({ host: destination.address, port: destination.port });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`TCP connection to ${destination.address}:${destination.port} timed out`));
       }, this.#options.connectTimeoutMs ?? 5000);
-      socket.once('connect', () => {
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         resolve();
       });

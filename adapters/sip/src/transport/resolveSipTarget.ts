@@ -1,5 +1,5 @@
 // Turns the host and port of a SIP URI into a socket address: literal IPs as they are, names through
-// DNS SRV (`_sip._udp`, RFC 3263 §4.2) when no port is given, then A/AAAA.
+// DNS SRV (`_sip._udp`, `_sip._tcp`, `_sips._tcp`; RFC 3263 §4.2) when no port is given, then A/AAAA.
 import { lookup, resolveSrv } from 'node:dns/promises';
 import { isIP } from 'node:net';
 
@@ -11,12 +11,14 @@ export interface SocketAddress {
 export async function resolveSipTarget(
   host: string,
   port: number | undefined,
-  protocol: 'udp' | 'tcp',
+  protocol: 'udp' | 'tcp' | 'tls',
 ): Promise<SocketAddress> {
-  if (isIP(host)) return { address: host, port: port ?? 5060 };
-  let target = { name: host, port: port ?? 5060 };
+  const defaultPort = protocol === 'tls' ? 5061 : 5060;
+  if (isIP(host)) return { address: host, port: port ?? defaultPort };
+  let target = { name: host, port: port ?? defaultPort };
   if (port === undefined) {
-    const records = await resolveSrv(`_sip._${protocol}.${host}`).catch(() => []);
+    const service = protocol === 'tls' ? '_sips._tcp' : `_sip._${protocol}`;
+    const records = await resolveSrv(`${service}.${host}`).catch(() => []);
     const best = records.sort((a, b) => a.priority - b.priority || b.weight - a.weight)[0];
     if (best) target = { name: best.name, port: best.port };
   }
