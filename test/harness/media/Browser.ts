@@ -108,6 +108,19 @@ window.media = {
     return this.gathered();
   },
   async accept(sdp) { await this.pc.setRemoteDescription({ type: 'answer', sdp }); },
+  async trickleOffer() {
+    this.candidates = [];
+    this.pc.onicecandidate = (event) => event.candidate && this.candidates.push(event.candidate.toJSON());
+    this.use(this.pc.addTransceiver('audio'));
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    return this.pc.localDescription.sdp;
+  },
+  async takeCandidates() {
+    await this.gathered();
+    return this.candidates;
+  },
+  async addCandidate(candidate) { await this.pc.addIceCandidate(candidate); },
+  connectionState() { return this.pc.connectionState; },
   now() { return performance.now(); },
   toneWindows(since, threshold) { return this.log.filter((e) => e.at >= since && e.ratio > threshold).length; },
   insertDtmf(digits) { this.sender.dtmf.insertDTMF(digits, 100, 70); },
@@ -208,6 +221,27 @@ export class MediaPage {
 
   accept(sdp: string): Promise<void> {
     return this.#call('accept', sdp);
+  }
+
+  /** Offer without waiting for candidates (trickle ICE): they come from `takeCandidates()`. */
+  trickleOffer(): Promise<string> {
+    return this.#call('trickleOffer');
+  }
+
+  takeCandidates(): Promise<{ candidate: string; sdpMid: string | null; sdpMLineIndex: number | null }[]> {
+    return this.#call('takeCandidates');
+  }
+
+  addCandidate(candidate: {
+    candidate: string;
+    sdpMid?: string | null;
+    sdpMLineIndex?: number | null;
+  }): Promise<void> {
+    return this.#call('addCandidate', candidate);
+  }
+
+  connectionState(): Promise<string> {
+    return this.#call('connectionState');
   }
 
   now(): Promise<number> {
