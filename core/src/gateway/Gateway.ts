@@ -257,8 +257,9 @@ export class Gateway {
   /** Stop whatever started, in reverse; failures are logged and the rest still stop. */
   async #shutDown(): Promise<void> {
     this.#bridge.stopListening();
-    this.#abort.abort();
+    // End calls while the adapters can still signal it (BYE, hangUp), and only then tell them to stop retrying.
     await Promise.all(this.calls.list().map((call) => call.close('shutdown', 'gateway')));
+    this.#abort.abort();
     await this.#plugins.stop((plugin) => this.#bus.emit({ type: 'gateway.plugin-stopped', plugin }));
     await this.http
       ?.close()

@@ -38,7 +38,10 @@ export interface AdapterContext {
   readonly logger: Logger;
   /** Publish an event (registration.*, platform.*) on the gateway's `events$`. */
   emit(event: GatewayEvent): void;
-  /** Aborted when the gateway stops; long-running loops (retry, reconnect) watch it. */
+  /**
+   * Aborted when the gateway stops, after the calls in progress were ended and before `stop()` is called;
+   * long-running loops (registration retry, reconnect) watch it.
+   */
   readonly signal: AbortSignal;
 }
 
