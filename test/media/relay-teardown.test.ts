@@ -5,6 +5,7 @@ import { weriftRelay } from '../../adapters/media-werift/src/index.ts';
 import { MediaBrowser, waitFor } from '../harness/media/Browser.ts';
 import { RtpPeer } from '../harness/media/RtpPeer.ts';
 import { silentLogger } from '../harness/media/silentLogger.ts';
+import { VideoEchoPeer } from '../harness/media/VideoEchoPeer.ts';
 
 function resources(): Map<string, number> {
   const counts = new Map<string, number>();
@@ -58,6 +59,43 @@ describe('media session teardown', () => {
       expect(leftovers(before)).toEqual([]);
     } finally {
       await peer.close();
+      await page.close();
+    }
+  });
+  it('releases the video sockets and the video pipeline too', async () => {
+    const page = await browser.page({ toneHz: 700, listenHz: 1000, video: 'VP8' });
+    const peer = await new RtpPeer('PCMU', 1000, 700).bind();
+    const video = await new VideoEchoPeer().bind();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const before = resources();
+      const relay = weriftRelay({ bindAddress: '127.0.0.1', rtpPorts: [42000, 42999], statsIntervalMs: 500 });
+      const session = await relay.createSession({ callId: 'teardown-video', logger: silentLogger });
+      await session.webrtc.setRemoteOffer(await page.offer());
+      await page.accept(await session.webrtc.createAnswer());
+      const offer = await session.sip.createOffer({ kinds: { audio: true, video: true } });
+      await session.sip.setRemoteAnswer(
+        peer
+          .answer(offer)
+          .replace(
+            /a=sendrecv\r\n$/,
+            `a=sendrecv\r\nm=video ${video.port} RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\na=sendrecv\r\n`,
+          ),
+      );
+      video.setRelay(offer);
+      await waitFor(
+        'video to flow back to the browser',
+        async () => (await page.videoStats()).framesDecoded >= 10,
+        30_000,
+      );
+      await session.close();
+      await relay.stop();
+      await peer.close();
+      await video.close();
+      expect(leftovers(before)).toEqual([]);
+    } finally {
+      await peer.close();
+      await video.close();
       await page.close();
     }
   });

@@ -92,7 +92,11 @@ export class VideoEchoPeer {
     if (this.#relay) this.#rtcp.send(packet, this.#relay.rtcpPort, '127.0.0.1');
   }
 
+  #closed = false;
+
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await Promise.all(
       [this.#rtp, this.#rtcp].map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))),
     );
