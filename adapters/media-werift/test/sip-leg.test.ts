@@ -298,4 +298,35 @@ describe('SIP leg media', () => {
       await peer.close();
     }
   });
+  it('raises media-timeout once when the phone goes silent, and again only after media came back', async () => {
+    const session = await relay({ mediaTimeoutMs: 300 }).createSession({
+      callId: 'timeout',
+      logger: silentLogger,
+      statsIntervalMs: 100,
+    });
+    const peer = await new RtpPeer('PCMU', 1000, 700).bind();
+    try {
+      const timeouts: MediaSessionEvent[] = [];
+      session.events$
+        .pipe(filter((event) => event.type === 'media-timeout'))
+        .subscribe((event) => timeouts.push(event));
+      await session.sip.setRemoteOffer(peer.offer());
+      peer.setRemote(await session.sip.createAnswer());
+      peer.start();
+      await expect.poll(() => session.stats().sip.packetsReceived).toBeGreaterThan(5);
+      peer.pause();
+      await expect.poll(() => timeouts.length, { timeout: 5000 }).toBe(1);
+      expect(timeouts[0]).toMatchObject({ type: 'media-timeout', leg: 'sip' });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(timeouts).toHaveLength(1);
+      peer.resume();
+      await expect
+        .poll(() => session.stats().sip.packetsReceived)
+        .toBeGreaterThan(session.stats().sip.packetsReceived + 5);
+      peer.pause();
+      await expect.poll(() => timeouts.length, { timeout: 5000 }).toBe(2);
+    } finally {
+      await peer.close();
+    }
+  });
 });
