@@ -1,7 +1,10 @@
 // The adapter as the gateway's config loader creates it, from the `connectycube` section of a config file:
 // `{ adapter: '@cubebridge/connectycube', appId, authKey, identity, user | users, endpoints: { api, chat } }`.
 import type { AdapterFactoryContext, Platform } from '@cubebridge/core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConnectyCubePlatform } from './ConnectyCubePlatform.ts';
+import { SandboxedPlatform } from './SandboxedPlatform.ts';
 import type { ConnectyCubeEndpoints, ConnectyCubeOptions, IdentityOptions } from './ConnectyCubeOptions.ts';
 
 /**
@@ -41,10 +44,32 @@ function endpointsFromConfig(endpoints: Record<string, string | undefined>): Con
   };
 }
 
-/** The package's default export, called by the gateway's adapter loader with the config section. */
+/**
+ * The package's default export, called by the gateway's adapter loader with the config section. Without an app
+ * id and auth key it embeds the local sandbox (unless the gateway's `sandbox.enabled` is `off`), serving the
+ * web softphone from the project's `examples/web-softphone` or `sandbox.softphone`.
+ */
 export default function createFromConfig(
   section: Readonly<Record<string, unknown>>,
-  _context?: AdapterFactoryContext,
+  context?: AdapterFactoryContext,
 ): Platform {
-  return new ConnectyCubePlatform(optionsFromConfig(section));
+  const hasCredentials = section.appId !== undefined && section.authKey !== undefined;
+  const sandbox = context?.config.sandbox;
+  const useSandbox = sandbox?.enabled === 'on' || (sandbox?.enabled !== 'off' && !hasCredentials);
+  if (!useSandbox) return new ConnectyCubePlatform(optionsFromConfig(section));
+  const softphoneDir =
+    sandbox?.softphone ?? (context && join(context.projectDir, 'examples', 'web-softphone'));
+  const { dialingIntervalMs, answerTimeoutMs, gatheringTimeoutMs, reconnectDelayMs } = section as Record<
+    string,
+    number | undefined
+  >;
+  return new SandboxedPlatform({
+    port: sandbox?.port ?? 0,
+    ...(softphoneDir && existsSync(join(softphoneDir, 'index.html')) ? { softphoneDir } : {}),
+    adapter: Object.fromEntries(
+      Object.entries({ dialingIntervalMs, answerTimeoutMs, gatheringTimeoutMs, reconnectDelayMs }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    ),
+  });
 }

@@ -10,6 +10,11 @@ export function connectycube(options: ConnectyCubeOptions): Platform {
 
 export { ConnectyCubePlatform } from './ConnectyCubePlatform.ts';
 export { default, optionsFromConfig } from './fromConfig.ts';
+export {
+  SandboxedPlatform,
+  type SandboxedPlatformOptions,
+  sandboxGatewayLogin,
+} from './SandboxedPlatform.ts';
 export type {
   ConnectyCubeEndpoints,
   ConnectyCubeOptions,

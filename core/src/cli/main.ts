@@ -75,7 +75,7 @@ async function checkConfig(args: readonly string[]): Promise<number> {
 
 async function start(args: readonly string[]): Promise<number> {
   const { config } = await loadConfig({ configPath: configOption(args) });
-  const gateway = await createGateway({ config });
+  const gateway = await createGateway({ config, implicitPlatform: true });
   await gateway.start();
   return await waitForSignals(gateway);
 }

@@ -132,6 +132,8 @@ export const gatewayConfigSchema = z.strictObject({
     .object({
       enabled: z.enum(['auto', 'on', 'off']).default('auto'),
       port: port.default(0),
+      /** The web softphone folder the sandbox serves at `/softphone/` (default: `examples/web-softphone`). */
+      softphone: z.string().min(1).optional(),
     })
     .prefault({}),
   /** SIP identity → ConnectyCube user id, as in the seed (`"sip:joao@empresa.com": "12345"`). */

@@ -48,6 +48,12 @@ export interface GatewayOptions {
   readonly plugins?: readonly PluginEntry[];
   /** Where plugin and adapter packages are resolved from (default: the current directory). */
   readonly projectDir?: string;
+  /**
+   * With no `connectycube` section, load `@cubebridge/connectycube` anyway (it embeds the local sandbox when no
+   * credentials are set, unless `sandbox.enabled` is `off`). The CLI sets this; code-assembled gateways get only
+   * what they name.
+   */
+  readonly implicitPlatform?: boolean;
   readonly logger?: Logger;
 }
 
@@ -314,7 +320,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       media: options.media ?? config.media,
       connectycube: options.platform ?? config.connectycube,
     },
-    { projectDir, logger },
+    { projectDir, logger, implicitPlatform: options.implicitPlatform ?? false },
   );
   const plugins = await resolvePluginEntries(
     [...(config.plugins as PluginEntry[]), ...(options.plugins ?? [])],

@@ -32,19 +32,29 @@ type Section = GatewayConfig['sip'] | GatewayConfig['media'] | GatewayConfig['co
 
 export async function loadAdapters(
   config: GatewayConfig,
-  context: Omit<AdapterFactoryContext, 'config'>,
+  context: Omit<AdapterFactoryContext, 'config'> & {
+    /** The CLI's default: with no `connectycube` section, use the platform package (which may embed the sandbox). */
+    readonly implicitPlatform?: boolean;
+  },
 ): Promise<LoadedAdapters> {
-  const factoryContext = { ...context, config };
+  const factoryContext = { projectDir: context.projectDir, logger: context.logger, config };
+  // With no ConnectyCube section the platform is still wanted when the sandbox may stand in for the cloud;
+  // that default is skipped (with a warning) rather than fatal when the package is not installed.
+  const platformSection =
+    config.connectycube ??
+    (context.implicitPlatform && config.sandbox.enabled !== 'off' ? implicitPlatform : undefined);
   const [sip, platform] = await Promise.all([
     loadAdapter<SipAdapter>('sip', config.sip, factoryContext),
-    loadAdapter<Platform>('connectycube', config.connectycube, factoryContext),
+    loadAdapter<Platform>('connectycube', platformSection, factoryContext),
   ]);
-  // Media is needed as soon as there is something to bridge; it needs no section of its own.
-  const mediaSection =
-    config.media ?? (sip || platform ? { adapter: '@cubebridge/media-werift' } : undefined);
+  // Media is needed as soon as there are two sides to bridge; it needs no section of its own.
+  const mediaSection = config.media ?? (sip && platform ? implicitMedia : undefined);
   const media = await loadAdapter<MediaRelay>('media', mediaSection, factoryContext);
   return { sip, media, platform };
 }
+
+const implicitPlatform = { adapter: '@cubebridge/connectycube', identity: 'gateway' as const };
+const implicitMedia = { adapter: '@cubebridge/media-werift' };
 
 async function loadAdapter<T>(
   key: string,
@@ -58,6 +68,13 @@ async function loadAdapter<T>(
   try {
     file = resolveFromProject(specifier, context.projectDir, 'adapter');
   } catch (error) {
+    if (section === implicitPlatform || section === implicitMedia) {
+      context.logger.warn(
+        { adapter: specifier },
+        `${key}: ${specifier} is not installed, so there is no ${key} adapter`,
+      );
+      return undefined;
+    }
     throw new AdapterError(
       key,
       error instanceof PluginError ? error.message.replace(/^Plugin /, 'Adapter ') : errorMessage(error),
