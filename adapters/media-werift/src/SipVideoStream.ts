@@ -178,6 +178,10 @@ export class SipVideoStream {
   #ensureSockets(): Promise<SocketPair> {
     if (this.#sockets) return Promise.resolve(this.#sockets);
     this.#allocating ??= this.#ports.allocate().then((sockets) => {
+      if (this.#closed) {
+        void this.#ports.release(sockets);
+        throw new Error('video stream closed during allocation');
+      }
       this.#sockets = sockets;
       sockets.rtp.on('message', this.#onRtp);
       sockets.rtcp.on('message', this.#onRtcp);

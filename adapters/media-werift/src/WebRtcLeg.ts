@@ -94,6 +94,8 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
   #videoOutbound = new StreamRewriter(90000, 33, undefined, false);
   #remoteVideoSsrc = 0;
   #feedbackWatched = false;
+  /** Pending waits (ICE gathering) that close() must release. */
+  readonly #abortWaits: (() => void)[] = [];
   #pc: RTCPeerConnection | undefined;
   #state: SignalingState = 'stable';
   #audio: NegotiatedAudio | undefined;
@@ -129,6 +131,7 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
   get audioCodec(): AudioCodecName | undefined {
     return this.#audio?.codec;
   }
+
   get videoCodec(): VideoCodecName | undefined {
     return this.#video?.codec;
   }
@@ -142,70 +145,80 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
   }
 
   async createOffer(options?: OfferOptions): Promise<string> {
-    this.#assertOpen();
-    if (this.#state === 'have-remote-offer')
-      throw new NegotiationStateError('webrtc', 'createOffer', this.#state);
-    const pc = this.#peerConnection();
-    if (!this.#transceiver) this.#transceiver = pc.addTransceiver(this.#track, { direction: 'sendrecv' });
-    this.#transceiver.setDirection(options?.hold ? 'sendonly' : 'sendrecv');
-    if (options?.kinds?.video && !this.#videoTransceiver && this.#options.videoCodecs.length > 0) {
-      this.#videoTransceiver = pc.addTransceiver(this.#videoTrack, { direction: 'sendrecv' });
-    }
-    this.#videoTransceiver?.setDirection(options?.hold ? 'sendonly' : 'sendrecv');
-    await pc.setLocalDescription(await pc.createOffer());
-    this.#state = 'have-local-offer';
-    return this.#localSdp();
+    return this.#guard(async () => {
+      this.#assertOpen();
+      if (this.#state === 'have-remote-offer')
+        throw new NegotiationStateError('webrtc', 'createOffer', this.#state);
+      const pc = this.#peerConnection();
+      if (!this.#transceiver) this.#transceiver = pc.addTransceiver(this.#track, { direction: 'sendrecv' });
+      this.#transceiver.setDirection(options?.hold ? 'sendonly' : 'sendrecv');
+      if (options?.kinds?.video && !this.#videoTransceiver && this.#options.videoCodecs.length > 0) {
+        this.#videoTransceiver = pc.addTransceiver(this.#videoTrack, { direction: 'sendrecv' });
+      }
+      this.#videoTransceiver?.setDirection(options?.hold ? 'sendonly' : 'sendrecv');
+      await pc.setLocalDescription(await pc.createOffer());
+      this.#state = 'have-local-offer';
+      return this.#localSdp();
+    });
   }
 
   async setRemoteAnswer(sdp: string): Promise<void> {
-    this.#assertOpen();
-    if (this.#state !== 'have-local-offer')
-      throw new NegotiationStateError('webrtc', 'setRemoteAnswer', this.#state);
-    await this.#peerConnection().setRemoteDescription({ type: 'answer', sdp });
-    this.#state = 'stable';
-    this.#updateNegotiated();
+    return this.#guard(async () => {
+      this.#assertOpen();
+      if (this.#state !== 'have-local-offer')
+        throw new NegotiationStateError('webrtc', 'setRemoteAnswer', this.#state);
+      await this.#peerConnection().setRemoteDescription({ type: 'answer', sdp });
+      this.#state = 'stable';
+      this.#updateNegotiated();
+    });
   }
 
   async setRemoteOffer(sdp: string): Promise<void> {
-    this.#assertOpen();
-    if (this.#state === 'have-local-offer')
-      throw new NegotiationStateError('webrtc', 'setRemoteOffer', this.#state);
-    const pc = this.#peerConnection();
-    await pc.setRemoteDescription({ type: 'offer', sdp });
-    this.#state = 'have-remote-offer';
-    if (!this.#transceiver) {
-      const audio = pc.getTransceivers().find((transceiver) => transceiver.kind === 'audio');
-      if (!audio) throw new UnsupportedMediaError('webrtc: the offer has no audio section');
-      // addTrack reuses the offer's audio transceiver, which makes our answer sendrecv.
-      pc.addTrack(this.#track);
-      this.#transceiver = audio;
-    }
-    if (!this.#videoTransceiver && this.#options.videoCodecs.length > 0) {
-      const video = pc.getTransceivers().find((transceiver) => transceiver.kind === 'video');
-      if (video) {
-        pc.addTrack(this.#videoTrack);
-        this.#videoTransceiver = video;
+    return this.#guard(async () => {
+      this.#assertOpen();
+      if (this.#state === 'have-local-offer')
+        throw new NegotiationStateError('webrtc', 'setRemoteOffer', this.#state);
+      const pc = this.#peerConnection();
+      await pc.setRemoteDescription({ type: 'offer', sdp });
+      this.#state = 'have-remote-offer';
+      if (!this.#transceiver) {
+        const audio = pc.getTransceivers().find((transceiver) => transceiver.kind === 'audio');
+        if (!audio) throw new UnsupportedMediaError('webrtc: the offer has no audio section');
+        // addTrack reuses the offer's audio transceiver, which makes our answer sendrecv.
+        pc.addTrack(this.#track);
+        this.#transceiver = audio;
       }
-    }
+      if (!this.#videoTransceiver && this.#options.videoCodecs.length > 0) {
+        const video = pc.getTransceivers().find((transceiver) => transceiver.kind === 'video');
+        if (video) {
+          pc.addTrack(this.#videoTrack);
+          this.#videoTransceiver = video;
+        }
+      }
+    });
   }
 
   async createAnswer(): Promise<string> {
-    this.#assertOpen();
-    if (this.#state !== 'have-remote-offer')
-      throw new NegotiationStateError('webrtc', 'createAnswer', this.#state);
-    const pc = this.#peerConnection();
-    await pc.setLocalDescription(await pc.createAnswer());
-    this.#state = 'stable';
-    this.#updateNegotiated();
-    return this.#localSdp();
+    return this.#guard(async () => {
+      this.#assertOpen();
+      if (this.#state !== 'have-remote-offer')
+        throw new NegotiationStateError('webrtc', 'createAnswer', this.#state);
+      const pc = this.#peerConnection();
+      await pc.setLocalDescription(await pc.createAnswer());
+      this.#state = 'stable';
+      this.#updateNegotiated();
+      return this.#localSdp();
+    });
   }
 
   async addRemoteCandidate(candidate: IceCandidate): Promise<void> {
-    this.#assertOpen();
-    await this.#peerConnection().addIceCandidate({
-      candidate: candidate.candidate,
-      sdpMid: candidate.sdpMid ?? undefined,
-      sdpMLineIndex: candidate.sdpMLineIndex ?? undefined,
+    return this.#guard(async () => {
+      this.#assertOpen();
+      await this.#peerConnection().addIceCandidate({
+        candidate: candidate.candidate,
+        sdpMid: candidate.sdpMid ?? undefined,
+        sdpMLineIndex: candidate.sdpMLineIndex ?? undefined,
+      });
     });
   }
 
@@ -251,6 +264,7 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
       payload,
     });
   }
+
   sendVideo(
     sourceSsrc: number,
     sourceSequence: number,
@@ -372,10 +386,13 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
     this.#track.stop();
     this.#videoTrack.stop();
     this.#candidates.complete();
+    for (const abort of this.#abortWaits.splice(0)) abort();
     const pc = this.#pc;
     this.#pc = undefined;
     if (pc) await pc.close();
-  } /**
+  }
+
+  /**
    * Browser PLI/FIR for our video: werift routes them to the receiver (the browser's feedback SSRC is its own media
    * SSRC) and `sender.onPictureLossIndication` never fires, so we read them off the DTLS transport.
    */
@@ -391,6 +408,16 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
       const fir = feedback.count === 4 && (feedback.fir ?? []).some((entry) => entry.ssrc === videoSsrc);
       if (pli || fir) this.#handlers.keyframeRequested();
     });
+  }
+
+  /** werift throws its own errors once the connection is closed under a pending call: report that as our close. */
+  async #guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (this.#closed) throw new MediaClosedError('webrtc leg');
+      throw error;
+    }
   }
 
   #assertOpen(): void {
@@ -461,6 +488,7 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
     this.#pc = pc;
     return pc;
   }
+
   #orderedVideoCodecs(): VideoCodecName[] {
     const preferred = this.#handlers.preferredVideoCodec();
     return [...this.#options.videoCodecs].sort((a, b) => Number(b === preferred) - Number(a === preferred));
@@ -518,6 +546,7 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
     const pc = this.#peerConnection();
     // Non-trickle by default: the SDP we return carries every candidate; trickle users also get them on localCandidates$.
     if (pc.iceGatheringState !== 'complete') {
+      // A call may be hung up while we gather: close() settles this wait instead of leaving it pending forever.
       await new Promise<void>((resolve) => {
         const { unSubscribe } = pc.iceGatheringStateChange.subscribe((state) => {
           if (state === 'complete') {
@@ -525,12 +554,18 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
             resolve();
           }
         });
+        this.#abortWaits.push(() => {
+          unSubscribe();
+          resolve();
+        });
       });
     }
+    this.#assertOpen();
     const sdp = pc.localDescription?.sdp;
     if (!sdp) throw new NegotiationStateError('webrtc', 'localDescription', 'missing');
     return sdp;
   }
+
   #updateNegotiated(): void {
     const videoCodecs = this.#videoTransceiver?.codecs ?? [];
     const videoPrimary = videoCodecs.find((codec) => videoCodecName(codec.mimeType.split('/')[1] ?? ''));

@@ -330,3 +330,20 @@ describe('SIP leg media', () => {
     }
   });
 });
+
+describe('closing in the middle of a negotiation', () => {
+  it('settles negotiations cut short by close() with MediaClosedError, not werift errors', async () => {
+    const session = await relay().createSession({ callId: 'close-early', logger: silentLogger });
+    const pending = Promise.allSettled([
+      session.webrtc.createOffer({ kinds: { audio: true, video: true } }),
+      session.sip.createOffer(),
+    ]);
+    await session.close();
+    // Each either finished before the close or fails with MediaClosedError; none may stay pending.
+    for (const result of await pending) {
+      if (result.status === 'rejected') expect((result.reason as Error).name).toBe('MediaClosedError');
+    }
+    await expect(session.webrtc.createOffer()).rejects.toThrow('closed');
+    await expect(session.sip.setRemoteOffer('v=0\r\n')).rejects.toThrow('closed');
+  });
+});
