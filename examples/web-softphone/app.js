@@ -195,7 +195,18 @@ function isVideo(session) {
   return session.callType === ConnectyCube.videochat.CallType.VIDEO;
 }
 
-async function startCall(userId, kind) {
+/** The CubeBridge gateway's ConnectyCube user, as the local sandbox names it (`cubebridge-gateway`). */
+const gatewayLogin = 'cubebridge-gateway';
+
+/** Calls a SIP phone: the gateway's user is called with the SIP target in userInfo, and dials it. */
+function callPhone(event) {
+  event.preventDefault();
+  const gateway = [...state.users.values()].find((user) => user.login === gatewayLogin);
+  $('phone-error').textContent = gateway ? '' : 'No CubeBridge gateway is online here.';
+  if (gateway) startCall(gateway.id, 'audio', { to: event.target.sip.value.trim() });
+}
+
+async function startCall(userId, kind, userInfo = {}) {
   if (state.session) return;
   const video = ConnectyCube.videochat;
   const session = video.createNewSession(
@@ -207,7 +218,7 @@ async function startCall(userId, kind) {
   try {
     const stream = await session.getUserMedia({ audio: true, video: kind === 'video' });
     openCallPanel(session, stream, `Calling ${nameOf(userId)}`);
-    session.call({ name: state.me.full_name || state.me.login });
+    session.call({ name: state.me.full_name || state.me.login, ...userInfo });
     setCallState('ringing');
     log(`calling ${nameOf(userId)} (${kind})`);
   } catch (error) {
@@ -457,6 +468,7 @@ $('dial-form').addEventListener('submit', (event) => {
   event.preventDefault();
   startCall(Number(event.target.userId.value), event.submitter?.dataset.kind ?? 'audio');
 });
+$('phone-form').addEventListener('submit', callPhone);
 $('room-form').addEventListener('submit', joinRoom);
 $('room-leave').addEventListener('click', leaveRoom);
 $('answer').addEventListener('click', answer);

@@ -11,3 +11,4 @@ export type { RetransmitTimers } from './transport/Retransmitter.ts';
 export type { SipTlsOptions } from './transport/TcpTransport.ts';
 export { SipCallError, SipOptionsError } from './errors.ts';
 export { reasonForStatus, statusForReason } from './call/endReasons.ts';
+export { default, accountFromConfig, optionsFromConfig } from './fromConfig.ts';

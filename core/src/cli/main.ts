@@ -6,6 +6,7 @@ import { loadConfig } from '../config/loadConfig.ts';
 import { redactSecrets } from '../config/secrets.ts';
 import { ConfigError, CubeBridgeError, errorMessage } from '../errors.ts';
 import { coreVersion, createGateway, type Gateway } from '../gateway/Gateway.ts';
+import { Tokens } from '../gateway/tokens.ts';
 import { resolveFromProject } from '../plugins/loadPlugin.ts';
 import { pathToFileURL } from 'node:url';
 
@@ -77,7 +78,33 @@ async function start(args: readonly string[]): Promise<number> {
   const { config } = await loadConfig({ configPath: configOption(args) });
   const gateway = await createGateway({ config, implicitPlatform: true });
   await gateway.start();
+  gateway.logger.info(`ready. ${nextSteps(gateway).join(' ')}`);
   return await waitForSignals(gateway);
+}
+
+/** What a newcomer can do now, from what this gateway really runs. */
+function nextSteps(gateway: Gateway): string[] {
+  const steps: string[] = [];
+  const platform = gateway.container.isRegistered(Tokens.Platform)
+    ? gateway.resolve(Tokens.Platform)
+    : undefined;
+  const softphone = (platform as { softphoneUrl?: string } | undefined)?.softphoneUrl;
+  if (softphone) steps.push(`Open ${softphone} and log in as alice / alice-password.`);
+  const sip = gateway.config.sip as { trunk?: { listen?: { host: string; port: number } } } | undefined;
+  const trunk = sip?.trunk?.listen;
+  const firstMapping = Object.keys(gateway.config.mappings)[0];
+  if (trunk) {
+    steps.push(
+      `Point a SIP softphone at ${trunk.host}:${trunk.port} (UDP) and dial ${
+        firstMapping
+          ? `${firstMapping.replace(/@.*/, '')}@${trunk.host}:${trunk.port}`
+          : `sip:<user>@${trunk.host}:${trunk.port}`
+      }.`,
+    );
+  }
+  if (gateway.http?.url)
+    steps.push(`Health: ${gateway.http.url}/health, readiness: ${gateway.http.url}/ready.`);
+  return steps;
 }
 
 /** First SIGTERM/SIGINT drains and stops (exit 0); a second one stops at once (exit 1). */

@@ -21,6 +21,8 @@ export interface BaresipPhoneOptions {
   readonly toneHz: number;
   /** `auto` answers incoming calls at once; `manual` lets them ring. */
   readonly answer?: 'auto' | 'manual';
+  /** Register at `registrarPort` (default true); false makes a phone that dials URIs directly (a trunk). */
+  readonly register?: boolean;
 }
 
 export interface BaresipPhone {
@@ -46,7 +48,8 @@ export async function startBaresipPhone(options: BaresipPhoneOptions): Promise<B
   mkdirSync(recordings);
   const sipPort = await freePort();
   const ctrlPort = await freePort();
-  const rtpStart = 20000 + Math.floor(Math.random() * 400) * 100;
+  // Away from the media relay's default RTP range (20000-29999), which other suites use in parallel.
+  const rtpStart = 42000 + Math.floor(Math.random() * 70) * 100;
   const wav = join(dir, 'tone.wav');
   writeToneWav(wav, options.toneHz, 180); // aufile hangs up at the end of the file: make it outlast any test
   writeFileSync(
@@ -83,7 +86,7 @@ export async function startBaresipPhone(options: BaresipPhoneOptions): Promise<B
   );
   writeFileSync(
     join(dir, 'accounts'),
-    `<sip:${options.name}@127.0.0.1:${options.registrarPort};transport=udp>;answermode=${options.answer ?? 'auto'};audio_codecs=pcmu;regint=600;auth_pass=secret\n`,
+    `<sip:${options.name}@127.0.0.1:${options.registrarPort};transport=udp>;answermode=${options.answer ?? 'auto'};audio_codecs=pcmu;regint=${options.register === false ? 0 : 600};auth_pass=secret\n`,
   );
   writeFileSync(join(dir, 'contacts'), '');
   const child: TestProcess = startProcess('baresip', ['-f', dir], { cwd: dir });
@@ -112,7 +115,9 @@ export async function startBaresipPhone(options: BaresipPhoneOptions): Promise<B
       }
     });
     // REGISTER_OK may come before ctrl_tcp accepts us: the console line is the reliable sign.
-    await waitFor(`${options.name} registered`, () => / 200 OK /.test(child.output()), 15_000);
+    if (options.register !== false) {
+      await waitFor(`${options.name} registered`, () => / 200 OK /.test(child.output()), 15_000);
+    }
   } catch (error) {
     socket?.destroy();
     await child.stop();
