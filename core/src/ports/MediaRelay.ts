@@ -76,6 +76,12 @@ export interface MediaSession extends Closable {
   tap(leg: MediaLegName, options?: MediaTapOptions): MediaTap;
   /** Latest stats for both legs. */
   stats(): MediaSessionStats;
+  /**
+   * Ask a leg's sender for a keyframe (RTCP PLI/FIR, or on the SIP side `keyframeRequests$` for a SIP INFO
+   * `picture_fast_update` when the phone has no RTCP feedback). The SIP adapter calls it for an incoming
+   * `picture_fast_update`.
+   */
+  requestKeyframe(from: MediaLegName): void;
 }
 
 export interface MediaTapOptions {

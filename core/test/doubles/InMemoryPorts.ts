@@ -216,6 +216,7 @@ export class InMemoryMediaSession implements MediaSession {
   stats(): MediaSessionStats {
     return { sip: noStats, webrtc: noStats };
   }
+  requestKeyframe() {}
   async close() {
     this.closed = true;
   }
