@@ -83,6 +83,11 @@ export interface SipAdapterOptions {
   readonly limits?: Partial<MessageLimits>;
   /** RFC 3261 T1/T2 for UDP retransmissions (default 500 ms / 4 s). */
   readonly timers?: Partial<RetransmitTimers>;
+  /**
+   * RFC 4028 session timers, seconds (default 1800; 0 turns them off): asked for in our INVITEs and granted
+   * to callers that ask; the refresher re-INVITEs at half the interval, the other side ends a silent session.
+   */
+  readonly sessionTimerSec?: number;
   /** Unanswered inbound calls get 480 after this many seconds (default 60). */
   readonly noAnswerTimeoutSec?: number;
   readonly userAgentString?: string;

@@ -33,6 +33,10 @@ export class SipUserAgentAdapter implements SipAdapter {
   #logger: Logger | undefined;
   #state: 'new' | 'started' | 'stopped' = 'new';
 
+  get #sessionTimerSec(): number {
+    return this.#options.sessionTimerSec ?? 1800;
+  }
+
   constructor(options: SipAdapterOptions) {
     if (!options.accounts?.length && !options.trunk) {
       throw new SipOptionsError('sip: give at least one of `accounts` or `trunk`');
@@ -70,6 +74,7 @@ export class SipUserAgentAdapter implements SipAdapter {
             this.#bindings,
             logger.child({ sipCallId: invitation.request.callId }),
             (leg) => this.#track(leg),
+            this.#sessionTimerSec,
           ),
         );
       },
@@ -95,6 +100,8 @@ export class SipUserAgentAdapter implements SipAdapter {
     const userAgent = this.#userAgentFor(request.account);
     const target = sipUri(request.to);
     const extraHeaders = Object.entries(request.headers ?? {}).map(([name, value]) => `${name}: ${value}`);
+    if (this.#sessionTimerSec > 0)
+      extraHeaders.push(`Session-Expires: ${this.#sessionTimerSec}`, 'Supported: timer');
     const inviter = new Inviter(userAgent, target, {
       extraHeaders,
       ...(request.from
@@ -106,6 +113,7 @@ export class SipUserAgentAdapter implements SipAdapter {
       session: inviter,
       local: request.from ?? { uri: userAgent.configuration.uri.toString() },
       remote: { uri: request.to },
+      sessionTimerSec: this.#sessionTimerSec,
       logger: (this.#logger as Logger).child({ callId: request.callId, sipCallId: inviter.request.callId }),
     });
     this.#bindings.bind(inviter, { endpoint: request.media, onRemoteOffer: (held) => leg.remoteOffer(held) });
@@ -115,6 +123,7 @@ export class SipUserAgentAdapter implements SipAdapter {
         onProgress: (response) =>
           leg.progress(response.message.statusCode ?? 0, response.message.body.length > 0),
         onReject: (response) => leg.rejected(response.message.statusCode ?? 0),
+        onAccept: (response) => leg.accepted(response.message.getHeader('session-expires')),
       },
     });
     return leg;

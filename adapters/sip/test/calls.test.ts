@@ -13,6 +13,11 @@ import { sipAdapter } from '../src/index.ts';
 import { asSipEndpoint, type RecordingContext, recordingContext } from './support.ts';
 
 const phoneTone = 440;
+
+/** Event types in order, without `ringing` (whose 180 may arrive after the 200 through a proxy). */
+function withoutRinging(events: readonly LegEvent[]): string[] {
+  return events.map((event) => event.type).filter((type) => type !== 'ringing');
+}
 const gatewayTone = 1000;
 
 describe('calls between the gateway and baresip through Kamailio', () => {
@@ -160,7 +165,8 @@ describe('calls between the gateway and baresip through Kamailio', () => {
     await bob.command('hangup');
     await bob.waitEvent('CALL_CLOSED', { since });
     await waitFor('the leg to end', () => leg.closed);
-    expect(events.map((event) => event.type)).toEqual(['ringing', 'answered', 'ended']);
+    // baresip sends 180 and 200 together and Kamailio's workers may reorder them; a late 180 is dropped.
+    expect(withoutRinging(events)).toEqual(['answered', 'ended']);
     expect(events.at(-1)).toMatchObject({ reason: 'normal', by: 'remote' });
     expect(await phoneHeardGatewayTone(bob)).toBeGreaterThanOrEqual(5);
   });
@@ -174,7 +180,8 @@ describe('calls between the gateway and baresip through Kamailio', () => {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await leg.hangup('normal');
       await bob.waitEvent('CALL_CLOSED', { since });
-      expect(events.map((event) => event.type)).toEqual(['ringing', 'answered', 'ended']);
+      // baresip sends 180 and 200 together and Kamailio's workers may reorder them; a late 180 is dropped.
+      expect(withoutRinging(events)).toEqual(['answered', 'ended']);
       expect(await phoneHeardGatewayTone(bob)).toBeGreaterThanOrEqual(5);
     });
   }
@@ -196,8 +203,8 @@ describe('calls between the gateway and baresip through Kamailio', () => {
     await waitFor('our RTP flowing again', () => peer.packetsSent > sentBefore + 25);
     await leg.hangup('normal');
     await bob.waitEvent('CALL_CLOSED', { since });
-    expect(events.map((event) => event.type)).toEqual(['ringing', 'answered', 'held', 'resumed', 'ended']);
-    expect(events.slice(2, 4)).toEqual([
+    expect(withoutRinging(events)).toEqual(['answered', 'held', 'resumed', 'ended']);
+    expect(events.filter((event) => event.type === 'held' || event.type === 'resumed')).toEqual([
       { type: 'held', by: 'remote' },
       { type: 'resumed', by: 'remote' },
     ]);

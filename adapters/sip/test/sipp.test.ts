@@ -90,6 +90,8 @@ describe('trunk role with sipp', () => {
     const events: LegEvent[] = [];
     leg.events$.subscribe((event) => events.push(event));
     await waitFor('answered', () => events.some((event) => event.type === 'answered'));
+    // sipp sends 180 then 200 from one socket, so the order holds here.
+    expect(events.map((event) => event.type)).toEqual(['ringing', 'answered']);
     await leg.hangup('normal');
     const result = await sipp.done;
     expect(result.code, result.output).toBe(0);
@@ -148,6 +150,40 @@ describe('trunk role with sipp', () => {
     const result = await sipp.done;
     expect(result.code, result.output).toBe(0);
     expect(countReceived(result.messages, 'INVITE sip:')).toBe(3);
+  });
+
+  it('refreshes the session (RFC 4028) when the far end makes it the refresher', async () => {
+    const sipp = await runSipp({ scenario: 'uas_session_timer.xml' });
+    const peer = await RtpTestPeer.open({ toneHz: 1000 });
+    peers.push(peer);
+    const leg = await adapter.call({
+      callId: 'session-timer-refresh',
+      to: `sip:2005@127.0.0.1:${sipp.port}`,
+      media: asSipEndpoint(peer),
+      kinds: { audio: true, video: false },
+    });
+    const events: LegEvent[] = [];
+    leg.events$.subscribe((event) => events.push(event));
+    await waitFor('answered', () => events.some((event) => event.type === 'answered'));
+    // The refresh re-INVITE (at half of the 4 s interval) asks the endpoint for a fresh offer.
+    await waitFor('the refresh', () => peer.offersMade >= 2, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await leg.hangup('normal');
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+  });
+
+  it('grants the caller its session timer and ends the call with BYE when no refresh comes', async () => {
+    const sipp = await runSipp({ scenario: 'uac_session_timer.xml', remote: trunk, service: '1004' });
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    const events = [...inboundEvents.values()].at(-1) ?? [];
+    expect(events.at(-1)).toEqual({
+      type: 'ended',
+      reason: 'error',
+      detail: 'session timer expired',
+      by: 'local',
+    });
   });
 
   const failures = [

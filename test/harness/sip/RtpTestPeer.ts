@@ -16,6 +16,8 @@ export class RtpTestPeer {
   readonly host: string;
   packetsReceived = 0;
   packetsSent = 0;
+  /** How many offers this peer made (the first INVITE, then each re-INVITE of ours). */
+  offersMade = 0;
   /** Number of remote offers that asked us to stop sending (hold) and to send again (resume). */
   readonly remoteOffers: Direction[] = [];
   readonly #socket: dgram.Socket;
@@ -55,6 +57,7 @@ export class RtpTestPeer {
 
   async createOffer(options?: { hold?: boolean }): Promise<string> {
     this.#localDirection = options?.hold ? 'sendonly' : 'sendrecv';
+    this.offersMade++;
     return this.#sdp(this.#localDirection);
   }
 

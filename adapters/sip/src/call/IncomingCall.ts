@@ -38,6 +38,7 @@ export class IncomingCall implements IncomingSipCall {
   #cancelReceived = false;
 
   readonly #track: (leg: SipCallLeg) => void;
+  readonly #sessionTimerSec: number;
 
   constructor(
     invitation: Invitation,
@@ -45,7 +46,9 @@ export class IncomingCall implements IncomingSipCall {
     bindings: MediaBindings,
     logger: Logger,
     track: (leg: SipCallLeg) => void,
+    sessionTimerSec: number,
   ) {
+    this.#sessionTimerSec = sessionTimerSec;
     this.#track = track;
     this.#invitation = invitation;
     guardInvitation(invitation);
@@ -102,6 +105,7 @@ export class IncomingCall implements IncomingSipCall {
       local: this.to,
       remote: this.from,
       logger: this.#logger,
+      sessionTimerSec: this.#sessionTimerSec,
     });
     this.#bindings.bind(this.#invitation, {
       endpoint: media,

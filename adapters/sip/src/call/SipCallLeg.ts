@@ -6,6 +6,7 @@ import { type Info, Invitation, Inviter, type Referral, type Session, SessionSta
 import { SipCallError } from '../errors.ts';
 import { reasonForStatus, statusForReason } from './endReasons.ts';
 import { parseDtmfInfo } from './dtmfInfo.ts';
+import { parseSessionExpires, SessionTimer } from './SessionTimer.ts';
 import type { MediaDescriptionOptions } from './MediaEndpointSdh.ts';
 
 /** How many times a re-INVITE is tried when the far end answers 491 Request Pending. */
@@ -17,6 +18,8 @@ export interface SipCallLegOptions {
   readonly local: Party;
   readonly remote: Party;
   readonly logger: Logger;
+  /** RFC 4028 session interval to ask for or grant, seconds; 0 turns session timers off. */
+  readonly sessionTimerSec: number;
 }
 
 export class SipCallLeg implements SipLeg {
@@ -34,11 +37,21 @@ export class SipCallLeg implements SipLeg {
   #ended = false;
   #heldByRemote = false;
   #pendingEnd: Extract<LegEvent, { type: 'ended' }> | undefined;
+  #heldLocally = false;
+  readonly #sessionTimerSec: number;
+  readonly #sessionTimer = new SessionTimer({
+    refresh: () => this.#reInvite({ hold: this.#heldLocally }),
+    expire: () => {
+      this.#logger.info({ leg: this.id }, 'session timer expired without a refresh');
+      void this.hangup('error', 'session timer expired');
+    },
+  });
 
   constructor(options: SipCallLegOptions) {
     this.id = options.id;
     this.#session = options.session;
     this.#logger = options.logger;
+    this.#sessionTimerSec = options.sessionTimerSec;
     this.local = options.local;
     this.remote = options.remote;
     this.direction = options.session instanceof Invitation ? 'inbound' : 'outbound';
@@ -60,6 +73,8 @@ export class SipCallLeg implements SipLeg {
         this.#pendingEnd = { type: 'ended', reason: 'cancelled', detail: 'CANCEL', by: 'remote' };
       },
       onInfo: (info) => this.#onInfo(info),
+      // A re-INVITE from the other side is also its session refresh (RFC 4028 §10).
+      onInvite: () => this.#sessionTimer.refreshed(),
       onRefer: (referral) => this.#onRefer(referral),
     };
   }
@@ -103,13 +118,42 @@ export class SipCallLeg implements SipLeg {
   async answer(): Promise<void> {
     const invitation = this.#inbound('answer');
     if (invitation.state === SessionState.Established) return;
-    await invitation.accept();
+    // RFC 4028 §9: grant the caller's session timer; the caller refreshes unless it asked us to.
+    const asked = parseSessionExpires(invitation.request.getHeader('session-expires'));
+    if (!asked || this.#sessionTimerSec === 0) {
+      await invitation.accept();
+      return;
+    }
+    const refresher = asked.refresher ?? 'uac';
+    const supportsTimer = /(^|,)\s*timer\s*(,|$)/i.test(invitation.request.getHeaders('supported').join(','));
+    await invitation.accept({
+      extraHeaders: [
+        `Session-Expires: ${asked.intervalSec};refresher=${refresher}`,
+        ...(supportsTimer ? ['Require: timer'] : []),
+      ],
+    });
+    this.#sessionTimer.start({
+      intervalSec: asked.intervalSec,
+      refresher: refresher === 'uas' ? 'us' : 'them',
+    });
   }
 
-  async hangup(reason: EndReason): Promise<void> {
+  /** Outbound: the 2xx to our INVITE says whether (and who) refreshes the session (RFC 4028 §7.2). */
+  accepted(sessionExpires: string | undefined): void {
+    const granted = parseSessionExpires(sessionExpires);
+    if (!granted || this.#sessionTimerSec === 0) return;
+    this.#sessionTimer.start({
+      intervalSec: granted.intervalSec,
+      refresher: granted.refresher === 'uas' ? 'them' : 'us',
+    });
+  }
+
+  async hangup(reason: EndReason, detail?: string): Promise<void> {
     if (this.#ended) return;
     const session = this.#session;
-    this.#pendingEnd = { type: 'ended', reason, by: 'local' };
+    this.#pendingEnd = detail
+      ? { type: 'ended', reason, detail, by: 'local' }
+      : { type: 'ended', reason, by: 'local' };
     try {
       if (session.state === SessionState.Established) await session.bye();
       else if (session instanceof Invitation && session.state === SessionState.Initial) {
@@ -131,11 +175,13 @@ export class SipCallLeg implements SipLeg {
 
   async hold(): Promise<void> {
     await this.#reInvite({ hold: true });
+    this.#heldLocally = true;
     this.#emit({ type: 'held', by: 'local' });
   }
 
   async resume(): Promise<void> {
     await this.#reInvite({ hold: false });
+    this.#heldLocally = false;
     this.#emit({ type: 'resumed', by: 'local' });
   }
 
@@ -180,6 +226,14 @@ export class SipCallLeg implements SipLeg {
         this.#session
           .invite({
             sessionDescriptionHandlerOptions: options,
+            // Every re-INVITE of ours refreshes the session too (RFC 4028 §7.4).
+            ...(this.#sessionTimer.plan
+              ? {
+                  requestOptions: {
+                    extraHeaders: [`Session-Expires: ${this.#sessionTimer.plan.intervalSec};refresher=uac`],
+                  },
+                }
+              : {}),
             requestDelegate: {
               onAccept: () => resolve(200),
               onReject: (response) => resolve(response.message.statusCode ?? 500),
@@ -187,7 +241,10 @@ export class SipCallLeg implements SipLeg {
           })
           .catch(reject);
       });
-      if (status < 300) return;
+      if (status < 300) {
+        this.#sessionTimer.refreshed();
+        return;
+      }
       if (status !== 491 || attempt === maxGlareAttempts) {
         throw new SipCallError(`${action}: re-INVITE refused with ${status}`);
       }
@@ -209,6 +266,7 @@ export class SipCallLeg implements SipLeg {
   #finish(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#sessionTimer.close();
     this.#emit(
       this.#pendingEnd ?? { type: 'ended', reason: this.#answered ? 'normal' : 'error', by: 'remote' },
     );
