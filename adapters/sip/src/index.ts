@@ -1,4 +1,4 @@
-// @cubebridge/sip: the generic SIP adapter on sip.js (UDP and WebSocket transports, registration and trunk roles).
+// @cubebridge/sip: the generic SIP adapter on sip.js (UDP, TCP, TLS and WebSocket; registration and trunk roles).
 export { sipAdapter, SipUserAgentAdapter } from './SipUserAgentAdapter.ts';
 export type {
   SipAccountOptions,

@@ -62,7 +62,7 @@ export class SipAccount {
           options.transport.kind === 'ws'
             ? []
             : [
-                `<${proxy};${options.transport.kind === 'udp' ? '' : `transport=${options.transport.kind};`}lr>`,
+                `<${proxy};${options.transport.kind === 'udp' || /;transport=/i.test(proxy) ? '' : `transport=${options.transport.kind};`}lr>`,
               ],
         auth: { username: options.username ?? aor.user ?? '', password: options.password, ha1: options.ha1 },
         logger: this.#logger,
