@@ -12,10 +12,9 @@ import {
   type WeriftRelay,
   weriftRelay,
 } from '../../adapters/media-werift/src/index.ts';
-import { toneRatio } from '../harness/media/Goertzel.ts';
 import { MiniUas } from '../harness/media/MiniUas.ts';
 import { silentLogger } from '../harness/media/silentLogger.ts';
-import { writeToneWav } from '../harness/sip/audio.ts';
+import { toneShare, writeToneWav } from '../harness/sip/audio.ts';
 import { freePort, startProcess, type TestProcess, waitFor } from '../harness/sip/processes.ts';
 
 describe('SDES-SRTP against baresip', () => {
@@ -102,7 +101,7 @@ describe('SDES-SRTP against baresip', () => {
   it('negotiates RTP/SAVP with AES_CM_128_HMAC_SHA1_80 and carries audio and DTMF both ways', async () => {
     const tap = session.tap('sip');
     const heard: number[] = [];
-    tap.packets$.subscribe((packet) => heard.push(toneRatio(decodeG711('PCMU', packet.payload), 1000, 8000)));
+    tap.packets$.subscribe((packet) => heard.push(toneShare(decodeG711('PCMU', packet.payload), 1000, 8000)));
     const json = JSON.stringify({
       command: 'dial',
       params: `sip:relay@127.0.0.1:${uas.port}`,

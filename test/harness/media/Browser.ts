@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { toneRatioSource } from './Goertzel.ts';
+import { toneShare } from '../sip/audio.ts';
 
 const ARGS = [
   '--no-sandbox',
@@ -24,7 +24,7 @@ const ARGS = [
 
 /** Runs in the page: one peer connection, a tone out, tone measurement in. */
 const PAGE_SCRIPT = `
-const toneRatio = ${toneRatioSource};
+const toneRatio = ${toneShare.toString()};
 window.media = {
   log: [], pc: null, ctx: null, sender: null, track: null, codecs: null, listenHz: 0, camera: null, videoCodec: null,
   async setup({ toneHz, listenHz, codecs, video }) {this.listenHz = listenHz;

@@ -10,7 +10,7 @@ import {
   G722Decoder,
   G722Encoder,
 } from '../../../adapters/media-werift/src/index.ts';
-import { toneRatio } from './Goertzel.ts';
+import { toneShare } from '../sip/audio.ts';
 
 export type PeerCodec = 'PCMU' | 'PCMA' | 'G722' | 'opus';
 
@@ -227,7 +227,7 @@ export class RtpPeer {
           : decodeG711(this.codec, payload);
     this.frames.push({
       at: performance.now(),
-      ratio: toneRatio(pcm, this.listenHz, FRAME[this.codec].rate),
+      ratio: toneShare(pcm, this.listenHz, FRAME[this.codec].rate),
       payloadType,
     });
   }
