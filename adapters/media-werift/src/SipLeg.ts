@@ -28,8 +28,8 @@ import {
   writeSdp,
 } from './sdp/SipSdp.ts';
 import { type SdesContext, SdesNegotiator, type SrtpMode } from './srtp/SdesNegotiator.ts';
-import { estimateMos } from './stats/EModel.ts';
 import { SipVideoStream } from './SipVideoStream.ts';
+import { legStatsOf } from './stats/legStatsOf.ts';
 import { ReceiveStatistics } from './stats/ReceiveStatistics.ts';
 
 export interface SipLegOptions {
@@ -393,23 +393,7 @@ export class SipLeg implements SipMediaEndpoint {
   }
 
   legStats(): LegStats {
-    const receive = this.#receive;
-    const lossPercent = receive.lossFraction * 100;
-    return {
-      packetsSent: this.#packetsSent,
-      packetsReceived: receive.packets,
-      bytesSent: this.#bytesSent,
-      bytesReceived: receive.bytes,
-      lossFraction: receive.lossFraction,
-      packetsLost: receive.lost,
-      jitterMs: receive.jitterMs,
-      rttMs: this.#rttMs,
-      mos:
-        receive.packets > 0
-          ? estimateMos(this.#audio?.codec, (this.#rttMs ?? 0) / 2 + receive.jitterMs * 2 + 20, lossPercent)
-          : undefined,
-      codec: this.#audio?.codec,
-    };
+    return legStatsOf(this.#receive, this.#packetsSent, this.#bytesSent, this.#rttMs, this.#audio?.codec);
   }
 
   async close(): Promise<void> {

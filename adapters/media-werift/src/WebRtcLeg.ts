@@ -30,7 +30,7 @@ import { MediaClosedError, NegotiationStateError, UnsupportedMediaError } from '
 import type { LegHandlers, NegotiatedAudio } from './LegHandlers.ts';
 import type { RtpFrame } from './rtp/RtpFrame.ts';
 import { StreamRewriter } from './rtp/StreamRewriter.ts';
-import { estimateMos } from './stats/EModel.ts';
+import { legStatsOf } from './stats/legStatsOf.ts';
 import { cacheSrtpKeys } from './werift/cacheSrtpKeys.ts';
 import { ReceiveStatistics } from './stats/ReceiveStatistics.ts';
 
@@ -358,26 +358,7 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
   }
 
   legStats(): LegStats {
-    const receive = this.#receive;
-    return {
-      packetsSent: this.#packetsSent,
-      packetsReceived: receive.packets,
-      bytesSent: this.#bytesSent,
-      bytesReceived: receive.bytes,
-      lossFraction: receive.lossFraction,
-      packetsLost: receive.lost,
-      jitterMs: receive.jitterMs,
-      rttMs: this.#rttMs,
-      mos:
-        receive.packets > 0
-          ? estimateMos(
-              this.#audio?.codec,
-              (this.#rttMs ?? 0) / 2 + receive.jitterMs * 2 + 20,
-              receive.lossFraction * 100,
-            )
-          : undefined,
-      codec: this.#audio?.codec,
-    };
+    return legStatsOf(this.#receive, this.#packetsSent, this.#bytesSent, this.#rttMs, this.#audio?.codec);
   }
 
   async close(): Promise<void> {
