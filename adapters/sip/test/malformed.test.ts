@@ -5,7 +5,7 @@ import dgram from 'node:dgram';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
-import { runSipp } from '../../../test/harness/sip/sipp.ts';
+import { runSipp, stopSipps } from '../../../test/harness/sip/sipp.ts';
 import { sipAdapter } from '../src/index.ts';
 import { asSipEndpoint, recordingContext } from './support.ts';
 
@@ -203,6 +203,7 @@ describe('malformed messages over UDP', () => {
       const result = await sipp.done;
       expect(result.code, result.output).toBe(0);
     } finally {
+      await stopSipps();
       subscription.unsubscribe();
       for (const peer of peers) peer.close();
     }
@@ -287,6 +288,7 @@ describe('malformed messages over TCP', () => {
       const result = await sipp.done;
       expect(result.code, result.output).toBe(0);
     } finally {
+      await stopSipps();
       subscription.unsubscribe();
       for (const peer of peers) peer.close();
     }

@@ -5,7 +5,7 @@ import type { IncomingSipCall, LegEvent, SipLeg } from '@cubebridge/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/harness/sip/processes.ts';
 import { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
-import { countReceived, runSipp } from '../../../test/harness/sip/sipp.ts';
+import { countReceived, runSipp, stopSipps } from '../../../test/harness/sip/sipp.ts';
 import { sipAdapter } from '../src/index.ts';
 import { asSipEndpoint, recordingContext } from './support.ts';
 
@@ -40,7 +40,8 @@ describe('trunk role with sipp', () => {
     });
   });
 
-  afterEach(() => {
+  afterEach(async () => {
+    await stopSipps();
     for (const peer of peers.splice(0)) peer.close();
   });
 

@@ -28,6 +28,13 @@ export interface SippRun {
   readonly done: Promise<{ code: number | null; messages: string; output: string }>;
 }
 
+const running = new Set<TestProcess>();
+
+/** Stops every sipp still running (call from `afterEach`, so a failed test leaves none behind). */
+export async function stopSipps(): Promise<void> {
+  await Promise.all([...running].map((child) => child.stop()));
+}
+
 export async function runSipp(options: SippOptions): Promise<SippRun> {
   const dir = mkdtempSync(join(tmpdir(), 'cb-sipp-'));
   const ip = options.localIp ?? '127.0.0.1';
@@ -68,7 +75,9 @@ export async function runSipp(options: SippOptions): Promise<SippRun> {
     ...(options.transport === 'tcp' ? ['-t', 't1'] : []),
   ];
   const child = startProcess('sipp', args, { cwd: dir });
+  running.add(child);
   const done = child.exited.then((code) => {
+    running.delete(child);
     let messages = '';
     try {
       messages = readFileSync(messageFile, 'utf8');
