@@ -13,6 +13,7 @@ import {
   sipAudioCodecs,
   TELEPHONE_EVENT,
 } from './codecs/CodecCatalog.ts';
+import { preferFirst } from './codecs/preferFirst.ts';
 import { MediaClosedError, NegotiationStateError, UnsupportedMediaError } from './errors.ts';
 import type { LegHandlers, NegotiatedAudio } from './LegHandlers.ts';
 import type { PortAllocator, SocketPair } from './rtp/PortAllocator.ts';
@@ -193,10 +194,7 @@ export class SipLeg implements SipMediaEndpoint {
       (options?.kinds?.video ?? this.#videoStream.video !== undefined) &&
       this.#options.videoCodecs.length > 0;
     if (video) {
-      const preferred = this.#handlers.preferredVideoCodec();
-      const names = [...this.#options.videoCodecs].sort(
-        (a, b) => Number(b === preferred) - Number(a === preferred),
-      );
+      const names = preferFirst(this.#options.videoCodecs, this.#handlers.preferredVideoCodec());
       sections.push(await this.#videoStream.offerSection(names, direction));
     }
     this.#localOffer = { direction, codecs, proto, video };
@@ -413,10 +411,7 @@ export class SipLeg implements SipMediaEndpoint {
   }
 
   #offerCodecs(): CodecDescription[] {
-    const preferred = this.#handlers.preferredAudioCodec();
-    const names = [...this.#options.audioCodecs];
-    if (preferred && names.includes(preferred))
-      names.sort((a, b) => Number(b === preferred) - Number(a === preferred));
+    const names = preferFirst(this.#options.audioCodecs, this.#handlers.preferredAudioCodec());
     const codecs = names.map((name) => sipAudioCodecs[name]);
     const events = [TELEPHONE_EVENT_8K];
     if (names.includes('opus')) events.push(TELEPHONE_EVENT_48K);

@@ -26,6 +26,7 @@ import {
   type VideoCodecName,
   videoCodecName,
 } from './codecs/CodecCatalog.ts';
+import { preferFirst } from './codecs/preferFirst.ts';
 import { MediaClosedError, NegotiationStateError, UnsupportedMediaError } from './errors.ts';
 import type { LegHandlers, NegotiatedAudio } from './LegHandlers.ts';
 import type { RtpFrame } from './rtp/RtpFrame.ts';
@@ -408,10 +409,8 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
   /** Created on first use, so the codec order can follow what the SIP leg already uses (forwarding beats transcoding). */
   #peerConnection(): RTCPeerConnection {
     if (this.#pc) return this.#pc;
-    const preferred = this.#handlers.preferredAudioCodec();
-    const names = [...this.#options.audioCodecs];
-    if (preferred && names.includes(preferred))
-      names.sort((a, b) => Number(b === preferred) - Number(a === preferred));
+    const names = preferFirst(this.#options.audioCodecs, this.#handlers.preferredAudioCodec());
+    const videoNames = preferFirst(this.#options.videoCodecs, this.#handlers.preferredVideoCodec());
     const bind = this.#options.bindAddress;
     const loopback = bind.startsWith('127.') || bind === '::1';
     const pc = new RTCPeerConnection({
@@ -431,7 +430,7 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
             payloadType: 126,
           }),
         ],
-        video: this.#orderedVideoCodecs().map((name) => WEBRTC_VIDEO_CODEC[name]()),
+        video: videoNames.map((name) => WEBRTC_VIDEO_CODEC[name]()),
       },
       bundlePolicy: 'max-bundle',
       iceLite: this.#options.iceLite,
@@ -468,11 +467,6 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
     });
     this.#pc = pc;
     return pc;
-  }
-
-  #orderedVideoCodecs(): VideoCodecName[] {
-    const preferred = this.#handlers.preferredVideoCodec();
-    return [...this.#options.videoCodecs].sort((a, b) => Number(b === preferred) - Number(a === preferred));
   }
 
   #onVideoRtp(rtp: RtpPacket): void {
