@@ -6,21 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { chromiumArgs, chromiumExecutable } from '../browser/chromium.ts';
 import { toneShare } from '../sip/audio.ts';
-
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required',
-  '--allow-loopback-in-peer-connection',
-];
 
 /** Runs in the page: one peer connection, a tone out, tone measurement in. */
 const PAGE_SCRIPT = `
@@ -161,9 +148,10 @@ export class MediaBrowser {
   static async launch(): Promise<MediaBrowser> {
     const profile = await mkdtemp(join(tmpdir(), 'cubebridge-chromium-'));
     const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
+      executablePath: chromiumExecutable,
       headless: true,
-      args: ARGS,
+      // The page is served as localhost, so Chromium's local-network checks can stay on.
+      args: chromiumArgs({ localNetworkAccessChecks: true }),
     });
     return new MediaBrowser(browser, profile);
   }
