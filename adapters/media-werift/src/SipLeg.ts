@@ -20,6 +20,7 @@ import type { PortAllocator, SocketPair } from './rtp/PortAllocator.ts';
 import { ntpMiddle, ntpNow, parseRtcp, serializeReport } from './rtp/Rtcp.ts';
 import { parseRtp, type RtpFrame, serializeRtp } from './rtp/RtpFrame.ts';
 import { StreamRewriter } from './rtp/StreamRewriter.ts';
+import { type RemoteEndpoint, remoteEndpoint, sameRtpAddress } from './sdp/RemoteEndpoint.ts';
 import {
   type Direction,
   type MediaToWrite,
@@ -98,7 +99,7 @@ export class SipLeg implements SipMediaEndpoint {
   #audio: NegotiatedAudio | undefined;
   #direction: Direction = 'inactive';
   #remoteDirection: Direction = 'sendrecv';
-  #remote: { address: string; port: number; rtcpAddress: string; rtcpPort: number } | undefined;
+  #remote: RemoteEndpoint | undefined;
   #srtp: SdesContext | undefined;
   #latched: { address: string; port: number } | undefined;
   #latchedRtcp: { address: string; port: number } | undefined;
@@ -447,22 +448,8 @@ export class SipLeg implements SipMediaEndpoint {
     this.#audio = audio;
     this.#direction = audio ? direction : 'inactive';
     this.#remoteDirection = media?.direction ?? 'inactive';
-    this.#remote =
-      audio && media
-        ? {
-            address: media.address,
-            port: media.port,
-            rtcpAddress: media.rtcpAddress ?? media.address,
-            rtcpPort: media.rtcpPort ?? media.port + 1,
-          }
-        : undefined;
-    // A new remote address (transfer, re-INVITE to another media server) forgets the latch.
-    if (
-      !previous ||
-      !this.#remote ||
-      previous.address !== this.#remote.address ||
-      previous.port !== this.#remote.port
-    ) {
+    this.#remote = audio && media ? remoteEndpoint(media) : undefined;
+    if (!sameRtpAddress(previous, this.#remote)) {
       this.#latched = undefined;
       this.#latchedRtcp = undefined;
     }

@@ -12,6 +12,7 @@ import type { PortAllocator, SocketPair } from './rtp/PortAllocator.ts';
 import { parseRtcp, serializeFir, serializePli } from './rtp/Rtcp.ts';
 import { parseRtp, type RtpFrame, serializeRtp } from './rtp/RtpFrame.ts';
 import { StreamRewriter } from './rtp/StreamRewriter.ts';
+import { type RemoteEndpoint, remoteEndpoint, sameRtpAddress } from './sdp/RemoteEndpoint.ts';
 import type { Direction, MediaToWrite, SdpMedia } from './sdp/SipSdp.ts';
 
 export interface NegotiatedVideo {
@@ -36,7 +37,7 @@ export class SipVideoStream {
   #allocating: Promise<SocketPair> | undefined;
   #video: NegotiatedVideo | undefined;
   #direction: Direction = 'inactive';
-  #remote: { address: string; port: number; rtcpAddress: string; rtcpPort: number } | undefined;
+  #remote: RemoteEndpoint | undefined;
   #latched: { address: string; port: number } | undefined;
   #lastLatchedMs = 0;
   #latchedRtcp: { address: string; port: number } | undefined;
@@ -101,21 +102,8 @@ export class SipVideoStream {
     this.#video = codec && name ? { codec: name, payloadType: codec.payloadType } : undefined;
     this.#direction = this.#video ? direction : 'inactive';
     const previous = this.#remote;
-    this.#remote =
-      this.#video && media
-        ? {
-            address: media.address,
-            port: media.port,
-            rtcpAddress: media.rtcpAddress ?? media.address,
-            rtcpPort: media.rtcpPort ?? media.port + 1,
-          }
-        : undefined;
-    if (
-      !previous ||
-      !this.#remote ||
-      previous.address !== this.#remote.address ||
-      previous.port !== this.#remote.port
-    ) {
+    this.#remote = this.#video && media ? remoteEndpoint(media) : undefined;
+    if (!sameRtpAddress(previous, this.#remote)) {
       this.#latched = undefined;
       this.#latchedRtcp = undefined;
     }
