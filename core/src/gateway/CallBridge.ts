@@ -10,7 +10,7 @@ import type { Hooks } from '../hooks/Hooks.ts';
 import type { CallRequest, RouteDestination, RouteRefusal } from '../hooks/HookTypes.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { CallLeg, EndReason, LegEvent } from '../ports/common.ts';
-import type { MediaRelay } from '../ports/MediaRelay.ts';
+import type { MediaRelay, MediaSession } from '../ports/MediaRelay.ts';
 import type { IncomingPlatformCall, Platform, PlatformLeg } from '../ports/Platform.ts';
 import type { IncomingSipCall, SipAdapter, SipLeg } from '../ports/SipAdapter.ts';
 
@@ -64,9 +64,9 @@ export class CallBridge {
         callId: call.id,
         logger: call.logger.child({ component: 'media' }),
       });
-      call.attachMedia(session);
+      this.#attachMedia(call, session);
       const sipLeg = await incoming.accept(session.sip);
-      call.attachLeg(sipLeg);
+      this.#attachLeg(call, sipLeg);
       if (call.closed) return;
       const platformLeg = await platform.call({
         callId: call.id,
@@ -77,8 +77,7 @@ export class CallBridge {
         ...(destination.userInfo ? { userInfo: destination.userInfo } : {}),
         ...(destination.ringTimeoutMs ? { ringTimeoutMs: destination.ringTimeoutMs } : {}),
       });
-      call.attachLeg(platformLeg);
-      this.#join(call, { caller: sipLeg, callee: platformLeg });
+      this.#attachLeg(call, platformLeg);
     });
   }
 
@@ -96,9 +95,9 @@ export class CallBridge {
         callId: call.id,
         logger: call.logger.child({ component: 'media' }),
       });
-      call.attachMedia(session);
+      this.#attachMedia(call, session);
       const platformLeg = await incoming.accept(session.webrtc);
-      call.attachLeg(platformLeg);
+      this.#attachLeg(call, platformLeg);
       if (call.closed) return;
       const sipLeg = await sip.call({
         callId: call.id,
@@ -109,8 +108,7 @@ export class CallBridge {
         ...(destination.account ? { account: destination.account } : {}),
         ...(destination.headers ? { headers: destination.headers } : {}),
       });
-      call.attachLeg(sipLeg);
-      this.#join(call, { caller: platformLeg, callee: sipLeg });
+      this.#attachLeg(call, sipLeg);
     });
   }
 
@@ -215,22 +213,29 @@ export class CallBridge {
   }
 
   /**
-   * Relay between the legs until the call ends: the callee's progress goes to the caller, hang-up from either
-   * side releases the other, DTMF crosses over, hold is observed on either side.
+   * Attach a leg and relay its events from this moment on, so nothing it reports while the other leg is still
+   * being placed (a hang-up, a CANCEL) is missed: the callee's progress goes to the caller, hang-up either way
+   * releases the other, DTMF crosses over, hold is observed.
    */
-  #join(call: Call, legs: { caller: SipLeg | PlatformLeg; callee: SipLeg | PlatformLeg }): void {
-    const { caller, callee } = legs;
-    const media = call.media;
-    const handlers = [caller, callee].map((leg) =>
+  #attachLeg(call: Call, leg: SipLeg | PlatformLeg): void {
+    call.attachLeg(leg);
+    this.#untilEnded(
+      call,
       leg.events$.subscribe({
-        next: (event) => void this.#onLegEvent(call, leg, leg === caller ? callee : caller, event),
+        next: (event) => void this.#onLegEvent(call, leg, event),
         error: (error: unknown) => void call.close('error', leg.side, errorMessage(error)),
       }),
     );
-    const mediaEvents = media?.events$.subscribe((event) => {
-      if (event.type === 'stats')
-        call.publish({ type: 'call.media-stats', stats: event.stats, final: event.final });
-      if (event.type === 'dtmf') {
+  }
+
+  #attachMedia(call: Call, media: MediaSession): void {
+    call.attachMedia(media);
+    this.#untilEnded(
+      call,
+      media.events$.subscribe((event) => {
+        if (event.type === 'stats')
+          call.publish({ type: 'call.media-stats', stats: event.stats, final: event.final });
+        if (event.type !== 'dtmf') return;
         const from = event.leg === 'sip' ? 'sip' : 'platform';
         call.publish({
           type: 'call.dtmf',
@@ -240,35 +245,36 @@ export class CallBridge {
           via: 'rfc4733',
         });
         // RFC 4733 from the phone is also carried to the app as a message it can read.
-        if (from === 'sip')
+        if (from === 'sip') {
           void call.platformLeg
             ?.sendDtmf(event.digit, { durationMs: event.durationMs })
             .catch(() => undefined);
-      }
-    });
-    call.events$.subscribe({
-      next: (event) => {
-        if (event.type !== 'call.ended') return;
-        for (const handler of handlers) handler.unsubscribe();
-        mediaEvents?.unsubscribe();
-      },
+        }
+      }),
+    );
+  }
+
+  #untilEnded(call: Call, subscription: Subscription): void {
+    call.events$.subscribe((event) => {
+      if (event.type === 'call.ended') subscription.unsubscribe();
     });
   }
 
-  async #onLegEvent(call: Call, leg: CallLeg, other: CallLeg, event: LegEvent): Promise<void> {
+  async #onLegEvent(call: Call, leg: CallLeg, event: LegEvent): Promise<void> {
     if (call.closed) return;
     const side = leg.side;
+    const other: CallLeg | undefined = side === 'sip' ? call.platformLeg : call.sipLeg;
     try {
       switch (event.type) {
         case 'ringing':
           if (leg.direction === 'outbound' && call.state === 'routing') {
             call.markRinging();
-            await other.ring();
+            await other?.ring();
           }
           return;
         case 'answered':
           if (leg.direction === 'outbound' && (call.state === 'routing' || call.state === 'ringing')) {
-            await other.answer();
+            await other?.answer();
             call.markAnswered();
           }
           return;
@@ -286,7 +292,7 @@ export class CallBridge {
             from: side,
             via: event.via,
           });
-          await other.sendDtmf(event.digit, { durationMs: event.durationMs });
+          await other?.sendDtmf(event.digit, { durationMs: event.durationMs });
           return;
         case 'transfer-requested':
           call.publish({ type: 'call.transferred', target: event.target });

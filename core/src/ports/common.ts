@@ -80,6 +80,8 @@ export type DtmfTransport = 'rfc4733' | 'sip-info' | 'platform-message';
  * One side of a call, seen the same way whatever the protocol.
  * A leg owns its signalling only; media lives in the call's MediaSession, whose endpoint the adapter
  * received when the leg was created or accepted.
+ * An adapter emits nothing on `events$` before the `call()` or `accept()` that returns the leg has resolved:
+ * whoever receives the leg subscribes at once and must not miss its first `ringing`.
  */
 export interface CallLeg extends Closable {
   readonly id: string;
