@@ -19,6 +19,7 @@ import { sipAdapter } from '../../adapters/sip/src/index.ts';
 import { routing } from '../../plugins/routing/src/index.ts';
 import { startProcess } from '../harness/sip/processes.ts';
 import type { AppReady } from './e2e-app.ts';
+import { type Span, timedRelay } from './timedRelay.ts';
 import { tapWires, type WireEvent } from './wireTaps.ts';
 
 if (process.env.CUBEBRIDGE_IN_NETNS !== '1' && spawnSync('unshare', ['-n', 'true']).status === 0) {
@@ -52,9 +53,11 @@ const ready = await new Promise<AppReady>((resolve, reject) => {
 
 // --- The gateway, in this process, as test/e2e/bridge.ts assembles it (trunk instead of a registration).
 const wire: Array<WireEvent | { at: number; kind: 'event'; type: string; callId: string }> = [];
+const spans: Span[] = [];
 const untap = tapWires(
   {
-    sip: (head) => head.startsWith('INVITE ') || head.startsWith('SIP/2.0 200'),
+    sip: (head) =>
+      head.startsWith('INVITE ') || head.startsWith('SIP/2.0 200') || head.startsWith('SIP/2.0 100'),
     chat: (text) => text.includes('<signalType>call</signalType>') || text.includes('<signalType>accept<'),
   },
   (event) => wire.push(event),
@@ -70,7 +73,7 @@ const gateway = await createGateway({
   logger,
   config: { http: { enabled: false }, drainTimeoutMs: 2_000 },
   sip,
-  media: weriftRelay({ bindAddress: '127.0.0.1' }),
+  media: timedRelay(weriftRelay({ bindAddress: '127.0.0.1' }), (span) => spans.push(span)),
   platform: connectycube({
     appId: ready.appId,
     authKey: ready.authKey,
@@ -82,7 +85,7 @@ const gateway = await createGateway({
   ],
 });
 gateway.events$.subscribe((event) => {
-  if (event.type === 'call.created' || event.type === 'call.answered' || event.type === 'call.ended')
+  if (event.type === 'call.created' || event.type === 'call.routed' || event.type === 'call.answered')
     wire.push({ at: performance.now(), kind: 'event', type: event.type, callId: event.callId });
 });
 await gateway.start();
@@ -125,8 +128,13 @@ await new Promise((resolve) => app.once('exit', resolve));
 // --- Per call: pair the edges. Calls never overlap (`-l 1`), which the pairing checks.
 interface Timeline {
   sipCallId: string;
+  gatewayId?: string;
   invite: number;
+  /** Process CPU time (ms) at the four edges: the work done in an interval, whatever the scheduler did. */
+  cpu: { invite: number; trying?: number; callOut?: number; acceptIn?: number; okOut?: number };
+  trying?: number;
   created?: number;
+  routed?: number;
   callOut?: number;
   acceptIn?: number;
   okOut?: number;
@@ -147,34 +155,56 @@ for (const event of wire) {
     const id = header(event.text, 'Call-ID');
     if (!id || bySipCallId.has(id)) continue; // a retransmission
     if (current && current.okOut === undefined) overlaps++;
-    current = { sipCallId: id, invite: event.at };
+    current = { sipCallId: id, invite: event.at, cpu: { invite: event.cpu } };
     timelines.push(current);
     bySipCallId.set(id, current);
   } else if (event.kind === 'event') {
     if (event.type === 'call.created' && current && current.created === undefined) {
       current.created = event.at;
+      current.gatewayId = event.callId;
       byGatewayId.set(event.callId, current);
     }
     const timeline = byGatewayId.get(event.callId);
+    if (event.type === 'call.routed' && timeline) timeline.routed ??= event.at;
     if (event.type === 'call.answered' && timeline) timeline.answered ??= event.at;
   } else if (event.kind === 'chat-out') {
     const session = tag(event.text, 'sessionID');
     if (!session || bySession.has(session) || !current || current.callOut !== undefined) continue;
     current.callOut = event.at;
+    current.cpu.callOut = event.cpu;
     bySession.set(session, current);
   } else if (event.kind === 'chat-in') {
     const timeline = bySession.get(tag(event.text, 'sessionID') ?? '');
-    if (timeline) timeline.acceptIn ??= event.at;
+    if (!timeline || timeline.acceptIn !== undefined) continue;
+    timeline.acceptIn = event.at;
+    timeline.cpu.acceptIn = event.cpu;
   } else if (event.kind === 'sip-out' && /^CSeq:\s*\d+\s+INVITE/im.test(event.text)) {
     const timeline = bySipCallId.get(header(event.text, 'Call-ID') ?? '');
-    if (timeline) timeline.okOut ??= event.at;
+    if (!timeline) continue;
+    if (event.text.startsWith('SIP/2.0 100')) {
+      if (timeline.trying !== undefined) continue;
+      timeline.trying = event.at;
+      timeline.cpu.trying = event.cpu;
+    } else if (timeline.okOut === undefined) {
+      timeline.okOut = event.at;
+      timeline.cpu.okOut = event.cpu;
+    }
   }
 }
 const complete = timelines.filter(
   (t): t is Required<Timeline> =>
-    t.created !== undefined && t.callOut !== undefined && t.acceptIn !== undefined && t.okOut !== undefined,
+    t.gatewayId !== undefined &&
+    t.trying !== undefined &&
+    t.created !== undefined &&
+    t.routed !== undefined &&
+    t.answered !== undefined &&
+    t.callOut !== undefined &&
+    t.acceptIn !== undefined &&
+    t.okOut !== undefined,
 );
 const measured = complete.slice(warmup);
+const spansOf = new Map<string, Span[]>();
+for (const span of spans) spansOf.set(span.callId, [...(spansOf.get(span.callId) ?? []), span]);
 
 function stats(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
@@ -183,6 +213,32 @@ function stats(values: number[]): string {
   return `${f(at(50))} | ${f(at(99))} | ${f(sorted.at(-1))}`;
 }
 const column = (pick: (t: Required<Timeline>) => number) => stats(measured.map(pick));
+
+/** The relay's calls that ran inside [from, to] of each call, by name, and the time outside them. */
+function breakdown(
+  label: string,
+  from: (t: Required<Timeline>) => number,
+  to: (t: Required<Timeline>) => number,
+) {
+  const byName = new Map<string, number[]>();
+  const rest: number[] = [];
+  for (const t of measured) {
+    const inside = (spansOf.get(t.gatewayId) ?? []).filter(
+      (span) => span.start >= from(t) && span.end <= to(t),
+    );
+    const sums = new Map<string, number>();
+    for (const span of inside) sums.set(span.name, (sums.get(span.name) ?? 0) + span.end - span.start);
+    for (const [name, sum] of sums) byName.set(name, [...(byName.get(name) ?? []), sum]);
+    rest.push(to(t) - from(t) - [...sums.values()].reduce((a, b) => a + b, 0));
+  }
+  for (const [name, values] of byName) {
+    const share = values.length === measured.length ? '' : ` (in ${values.length} calls)`;
+    console.log(`|   ${label}: media relay \`${name}\`${share} | ${stats(values)} |`);
+  }
+  console.log(
+    `|   ${label}: everything else (SIP adapter, core, hooks, ConnectyCube adapter, waits) | ${stats(rest)} |`,
+  );
+}
 
 console.log(
   `\nGateway set-up overhead, SIP → ConnectyCube, ${measured.length} calls measured after ${warmup} warm-up` +
@@ -194,12 +250,35 @@ console.log(
 );
 console.log('| interval (ms) | p50 | p99 | max |\n|---|---:|---:|---:|');
 console.log(`| **INVITE in → \`call\` stanza out** | ${column((t) => t.callOut - t.invite)} |`);
+console.log(
+  `|   gateway process CPU time in that interval | ${column((t) => (t.cpu.callOut ?? 0) - t.cpu.invite)} |`,
+);
+console.log(`|   INVITE in → 100 Trying out | ${column((t) => t.trying - t.invite)} |`);
+console.log(
+  `|     gateway process CPU time in that interval | ${column((t) => (t.cpu.trying ?? 0) - t.cpu.invite)} |`,
+);
 console.log(`|   INVITE in → \`call.created\` | ${column((t) => t.created - t.invite)} |`);
-console.log(`|   \`call.created\` → \`call\` stanza out | ${column((t) => t.callOut - t.created)} |`);
+console.log(
+  `|   \`call.created\` → \`call.routed\` (admit and route hooks) | ${column((t) => t.routed - t.created)} |`,
+);
+console.log(`|   \`call.routed\` → \`call\` stanza out | ${column((t) => t.callOut - t.routed)} |`);
+breakdown(
+  'of INVITE → call',
+  (t) => t.invite,
+  (t) => t.callOut,
+);
 console.log(`| **\`accept\` stanza in → 200 OK out** | ${column((t) => t.okOut - t.acceptIn)} |`);
+console.log(
+  `|   gateway process CPU time in that interval | ${column((t) => (t.cpu.okOut ?? 0) - (t.cpu.acceptIn ?? 0))} |`,
+);
+breakdown(
+  'of accept → 200',
+  (t) => t.acceptIn,
+  (t) => t.okOut,
+);
 console.log(`|   200 OK out → \`call.answered\` | ${column((t) => t.answered - t.okOut)} |`);
 console.log(
-  `| outside the gateway: \`call\` out → \`accept\` in (sandbox + app, both hops) | ${column((t) => t.acceptIn - t.callOut)} |`,
+  `| outside the gateway: \`call\` out → \`accept\` in (sandbox and app, both hops) | ${column((t) => t.acceptIn - t.callOut)} |`,
 );
-console.log(`| the phone's INVITE → 200 OK (sipp rtd, all calls, 1 ms resolution) | ${stats(phoneSetup)} |`);
+console.log(`| the phone's INVITE → 200 OK (sipp rtd, every call, 1 ms resolution) | ${stats(phoneSetup)} |`);
 process.exit(measured.length === calls ? 0 : 1);

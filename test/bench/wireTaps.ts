@@ -9,6 +9,8 @@ export type WireKind = 'sip-in' | 'sip-out' | 'chat-in' | 'chat-out';
 export interface WireEvent {
   /** `performance.now()` when the message crossed the edge. */
   readonly at: number;
+  /** CPU time (user + system, all threads) the process had used by then, in ms: the work, not the waits. */
+  readonly cpu: number;
   readonly kind: WireKind;
   readonly text: string;
 }
@@ -40,6 +42,11 @@ function sdkWebSocket(): { prototype: { send: Send; emit: Emit } } {
   return createRequire(sdk)('ws') as { prototype: { send: Send; emit: Emit } };
 }
 
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 export function tapWires(filter: WireFilter, record: (event: WireEvent) => void): () => void {
   const udp = dgram.Socket.prototype as unknown as { emit: Emit; send: Send };
   const ws = sdkWebSocket().prototype;
@@ -49,25 +56,28 @@ export function tapWires(filter: WireFilter, record: (event: WireEvent) => void)
 
   udp.emit = function (this: unknown, event, ...args) {
     if (event === 'message' && filter.sip(head(args[0])))
-      record({ at: performance.now(), kind: 'sip-in', text: asText(args[0]) });
+      record({ at: performance.now(), cpu: cpuMs(), kind: 'sip-in', text: asText(args[0]) });
     return original.udpEmit.call(this, event, ...args);
   };
   udp.send = function (this: unknown, data, ...args) {
-    if (filter.sip(head(data))) record({ at: performance.now(), kind: 'sip-out', text: asText(data) });
+    if (filter.sip(head(data)))
+      record({ at: performance.now(), cpu: cpuMs(), kind: 'sip-out', text: asText(data) });
     return original.udpSend.call(this, data, ...args);
   };
   ws.emit = function (this: unknown, event, ...args) {
     if (event === 'message') {
       const at = performance.now();
+      const cpu = cpuMs();
       const text = asText(args[0]);
-      if (filter.chat(text)) record({ at, kind: 'chat-in', text });
+      if (filter.chat(text)) record({ at, cpu, kind: 'chat-in', text });
     }
     return original.wsEmit.call(this, event, ...args);
   };
   ws.send = function (this: unknown, data, ...args) {
     const at = performance.now();
+    const cpu = cpuMs();
     const text = asText(data);
-    if (filter.chat(text)) record({ at, kind: 'chat-out', text });
+    if (filter.chat(text)) record({ at, cpu, kind: 'chat-out', text });
     return original.wsSend.call(this, data, ...args);
   };
   return () => {
