@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { chromiumArgs, chromiumExecutable } from '../browser/chromium.ts';
 import { toneShare } from '../sip/audio.ts';
+import { waitFor as poll } from '../sip/processes.ts';
 
 /** Runs in the page: one peer connection, a tone out, tone measurement in. */
 const PAGE_SCRIPT = `
@@ -276,16 +277,11 @@ export class MediaPage {
   }
 }
 
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
+/** Polls `check` until it returns true; fails with `what` after `timeoutMs` (media tests allow 20 s by default). */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean> | boolean,
   timeoutMs = 20_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  await poll(what, check, timeoutMs);
 }
