@@ -9,12 +9,15 @@ import type { Browser } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type WeriftRelay, weriftRelay } from '../../adapters/media-werift/src/index.ts';
-import { launchChromium, SdkPage, writeToneWav } from '../harness/browser/index.ts';
+import { launchChromium, type SdkPage, writeToneWav } from '../harness/browser/index.ts';
 import { waitFor } from '../harness/media/Browser.ts';
 import { RtpPeer } from '../harness/media/RtpPeer.ts';
 import { silentLogger } from '../harness/media/silentLogger.ts';
 import { recordingContext } from '../harness/platform/adapterContext.ts';
+import { openAppUser } from '../harness/platform/appUser.ts';
+import { Cleanups } from '../harness/platform/Cleanups.ts';
 import { legEvent } from '../harness/platform/legEvents.ts';
+import { sandboxConnection } from '../harness/platform/sandboxConnection.ts';
 
 const APP_TONE = 700;
 const PHONE_TONE = 1000;
@@ -25,7 +28,7 @@ let relay: WeriftRelay;
 let gateway: ConnectyCubePlatform;
 let gatewayId: number;
 let toneDir: string;
-const cleanups: Array<() => Promise<unknown>> = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
   toneDir = await mkdtemp(join(tmpdir(), 'cc-relay-'));
@@ -33,11 +36,8 @@ beforeAll(async () => {
   sandbox = await startSandbox({ janus: 'off' });
   browser = await launchChromium({ fakeAudioFile: toneFile });
   relay = weriftRelay({ bindAddress: '127.0.0.1', rtpPorts: [50000, 50999] });
-  const { appId, authKey } = sandbox.credentials;
   gateway = connectycube({
-    appId,
-    authKey,
-    endpoints: { apiUrl: sandbox.apiEndpoint, chat: '127.0.0.1', chatUrl: sandbox.chatEndpoint },
+    ...sandboxConnection(sandbox),
     identities: { mode: 'gateway', user: { login: 'carol', password: 'carol-password' } },
     dialingIntervalMs: 1000,
   }) as ConnectyCubePlatform;
@@ -46,7 +46,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  await cleanups.run();
 });
 
 afterAll(async () => {
@@ -58,17 +58,11 @@ afterAll(async () => {
 });
 
 async function parts() {
-  const page = await SdkPage.open(browser, sandbox);
-  cleanups.push(() => page.close());
-  await page.login('alice', 'alice-password');
-  const phone = await new RtpPeer('PCMU', PHONE_TONE, APP_TONE).bind();
-  cleanups.push(() => phone.close());
-  const session = await relay.createSession({
-    callId: `cc-${Math.random()}`,
-    logger: silentLogger,
-    statsIntervalMs: 0,
-  });
-  cleanups.push(() => session.close());
+  const page = await openAppUser(browser, sandbox, cleanups);
+  const phone = cleanups.closes(await new RtpPeer('PCMU', PHONE_TONE, APP_TONE).bind());
+  const session = cleanups.closes(
+    await relay.createSession({ callId: `cc-${Math.random()}`, logger: silentLogger, statsIntervalMs: 0 }),
+  );
   return { page, phone, session };
 }
 
@@ -85,7 +79,7 @@ describe('ConnectyCube adapter with the werift media relay', () => {
     await page.call(gatewayId, 'audio');
     const call = await incoming;
     const leg = await call.accept(session.webrtc);
-    cleanups.push(() => leg.hangup('normal'));
+    cleanups.add(() => leg.hangup('normal'));
     await session.sip.setRemoteAnswer(phone.answer(await session.sip.createOffer()));
     phone.start();
     await leg.answer();
@@ -106,7 +100,7 @@ describe('ConnectyCube adapter with the werift media relay', () => {
       media: session.webrtc,
       kinds: { audio: true, video: false },
     });
-    cleanups.push(() => leg.hangup('normal'));
+    cleanups.add(() => leg.hangup('normal'));
     await page.waitForEvent('call', gatewayId);
     await page.accept();
     await legEvent(leg, 'answered');

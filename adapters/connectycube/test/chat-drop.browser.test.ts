@@ -5,8 +5,11 @@ import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
 import type { Browser } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, SdkPage } from '../../../test/harness/browser/index.ts';
+import { launchChromium, type SdkPage } from '../../../test/harness/browser/index.ts';
 import { type RecordingContext, recordingContext } from '../../../test/harness/platform/adapterContext.ts';
+import { openAppUser } from '../../../test/harness/platform/appUser.ts';
+import { Cleanups } from '../../../test/harness/platform/Cleanups.ts';
+import { sandboxConnection } from '../../../test/harness/platform/sandboxConnection.ts';
 import { TcpDropProxy } from '../../../test/harness/platform/TcpDropProxy.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
 import { type ConnectyCubePlatform, connectycube } from '../src/index.ts';
@@ -18,7 +21,7 @@ let proxy: TcpDropProxy;
 let gateway: ConnectyCubePlatform;
 let context: RecordingContext;
 let gatewayId: number;
-const cleanups: Array<() => Promise<unknown>> = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
   sandbox = await startSandbox({ janus: 'off' });
@@ -27,11 +30,8 @@ beforeAll(async () => {
   proxy = await TcpDropProxy.start(Number(chatUrl.port));
   chatUrl.port = String(proxy.port);
   context = recordingContext();
-  const { appId, authKey } = sandbox.credentials;
   gateway = connectycube({
-    appId,
-    authKey,
-    endpoints: { apiUrl: sandbox.apiEndpoint, chat: '127.0.0.1', chatUrl: chatUrl.toString() },
+    ...sandboxConnection(sandbox, chatUrl.toString()),
     identities: { mode: 'gateway', user: { login: 'carol', password: 'carol-password' } },
     dialingIntervalMs: 1000,
     reconnectDelayMs: 300,
@@ -43,7 +43,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   proxy.restore();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  await cleanups.run();
 });
 
 afterAll(async () => {
@@ -53,18 +53,8 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function appUser(): Promise<SdkPage> {
-  const page = await SdkPage.open(browser, sandbox);
-  cleanups.push(() => page.close());
-  await page.login('alice', 'alice-password');
-  return page;
-}
-
-function testPeer(): WeriftTestPeer {
-  const peer = new WeriftTestPeer();
-  cleanups.push(() => peer.close());
-  return peer;
-}
+const appUser = () => openAppUser(browser, sandbox, cleanups);
+const testPeer = () => cleanups.closes(new WeriftTestPeer());
 
 /** Resolves with the first platform event of `type` published after index `from` of the recorded events. */
 async function platformEvent(
@@ -86,7 +76,7 @@ async function answeredCall(alice: SdkPage, peer: WeriftTestPeer) {
   await alice.call(gatewayId, 'audio');
   const call: IncomingPlatformCall = await incoming;
   const leg = await call.accept(peer);
-  cleanups.push(() => leg.hangup('normal'));
+  cleanups.add(() => leg.hangup('normal'));
   await leg.answer();
   await peer.waitForState('connected');
   return leg;

@@ -4,8 +4,11 @@ import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
 import type { Browser } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, SdkPage } from '../../../test/harness/browser/index.ts';
+import { launchChromium } from '../../../test/harness/browser/index.ts';
 import { recordingContext } from '../../../test/harness/platform/adapterContext.ts';
+import { openAppUser } from '../../../test/harness/platform/appUser.ts';
+import { Cleanups } from '../../../test/harness/platform/Cleanups.ts';
+import { sandboxConnection } from '../../../test/harness/platform/sandboxConnection.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
 import { type ConnectyCubePlatform, connectycube } from '../src/index.ts';
 import { legEvent } from '../../../test/harness/platform/legEvents.ts';
@@ -15,16 +18,13 @@ let browser: Browser;
 let platform: ConnectyCubePlatform;
 let bobId: number;
 let carolId: number;
-const cleanups: Array<() => Promise<unknown>> = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
   sandbox = await startSandbox({ janus: 'off' });
   browser = await launchChromium();
-  const { appId, authKey } = sandbox.credentials;
   platform = connectycube({
-    appId,
-    authKey,
-    endpoints: { apiUrl: sandbox.apiEndpoint, chat: '127.0.0.1', chatUrl: sandbox.chatEndpoint },
+    ...sandboxConnection(sandbox),
     identities: {
       mode: 'mirrored',
       users: [
@@ -41,7 +41,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  await cleanups.run();
 });
 
 afterAll(async () => {
@@ -50,18 +50,8 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function alicePage(): Promise<SdkPage> {
-  const page = await SdkPage.open(browser, sandbox);
-  cleanups.push(() => page.close());
-  await page.login('alice', 'alice-password');
-  return page;
-}
-
-function testPeer(): WeriftTestPeer {
-  const peer = new WeriftTestPeer();
-  cleanups.push(() => peer.close());
-  return peer;
-}
+const alicePage = () => openAppUser(browser, sandbox, cleanups);
+const testPeer = () => cleanups.closes(new WeriftTestPeer());
 
 describe('mirrored identities', () => {
   it('an app calls the mirrored user of extension 1001: the call is to that SIP identity and connects', async () => {
@@ -73,7 +63,7 @@ describe('mirrored identities', () => {
     expect(call.from.uri).toBe(`connectycube:${alice.userId}`);
     const peer = testPeer();
     const leg = await call.accept(peer);
-    cleanups.push(() => leg.hangup('normal'));
+    cleanups.add(() => leg.hangup('normal'));
     await leg.answer();
     await alice.waitForEvent('accept', bobId);
     await peer.waitForState('connected');
@@ -91,7 +81,7 @@ describe('mirrored identities', () => {
       media: testPeer(),
       kinds: { audio: true, video: false },
     });
-    cleanups.push(() => fromDesk.hangup('normal'));
+    cleanups.add(() => fromDesk.hangup('normal'));
     expect(fromDesk.local).toEqual({ uri: 'sip:1001@pbx.example.com', displayName: 'Desk 1001' });
     await alice.waitForEvent('call', bobId);
     const declined = legEvent(fromDesk, 'ended');
@@ -105,7 +95,7 @@ describe('mirrored identities', () => {
       media: testPeer(),
       kinds: { audio: true, video: false },
     });
-    cleanups.push(() => fromOther.hangup('normal'));
+    cleanups.add(() => fromOther.hangup('normal'));
     await alice.waitForEvent('call', carolId);
   });
 });

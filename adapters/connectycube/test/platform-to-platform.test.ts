@@ -5,6 +5,7 @@ import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RecordingContext, recordingContext } from '../../../test/harness/platform/adapterContext.ts';
+import { sandboxConnection } from '../../../test/harness/platform/sandboxConnection.ts';
 import { legEvent } from '../../../test/harness/platform/legEvents.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
 
@@ -16,11 +17,8 @@ let bobContext: RecordingContext;
 const peers: WeriftTestPeer[] = [];
 
 function platformFor(login: string, password: string): ConnectyCubePlatform {
-  const { appId, authKey } = sandbox.credentials;
   return connectycube({
-    appId,
-    authKey,
-    endpoints: { apiUrl: sandbox.apiEndpoint, chat: '127.0.0.1', chatUrl: sandbox.chatEndpoint },
+    ...sandboxConnection(sandbox),
     identities: { mode: 'gateway', user: { login, password } },
     dialingIntervalMs: 1000,
     answerTimeoutMs: 8000,

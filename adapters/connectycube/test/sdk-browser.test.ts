@@ -5,8 +5,11 @@ import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
 import type { Browser } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { launchChromium, SdkPage } from '../../../test/harness/browser/index.ts';
+import { launchChromium, type SdkPage } from '../../../test/harness/browser/index.ts';
 import { type RecordingContext, recordingContext } from '../../../test/harness/platform/adapterContext.ts';
+import { openAppUser } from '../../../test/harness/platform/appUser.ts';
+import { Cleanups } from '../../../test/harness/platform/Cleanups.ts';
+import { sandboxConnection } from '../../../test/harness/platform/sandboxConnection.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
 import { UnsupportedError } from '@cubebridge/core';
 import { type ConnectyCubePlatform, connectycube } from '../src/index.ts';
@@ -17,17 +20,14 @@ let browser: Browser;
 let gateway: ConnectyCubePlatform;
 let context: RecordingContext;
 let gatewayId: number;
-const cleanups: Array<() => Promise<unknown>> = [];
+const cleanups = new Cleanups();
 
 beforeAll(async () => {
   sandbox = await startSandbox({ janus: 'off' });
   browser = await launchChromium();
   context = recordingContext();
-  const { appId, authKey } = sandbox.credentials;
   gateway = connectycube({
-    appId,
-    authKey,
-    endpoints: { apiUrl: sandbox.apiEndpoint, chat: '127.0.0.1', chatUrl: sandbox.chatEndpoint },
+    ...sandboxConnection(sandbox),
     identities: { mode: 'gateway', user: { login: 'carol', password: 'carol-password' } },
     dialingIntervalMs: 1000,
   }) as ConnectyCubePlatform;
@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  await cleanups.run();
 });
 
 afterAll(async () => {
@@ -45,21 +45,11 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function appUser(login: 'alice' | 'bob'): Promise<SdkPage> {
-  const page = await SdkPage.open(browser, sandbox);
-  cleanups.push(() => page.close());
-  await page.login(login, `${login}-password`);
-  return page;
-}
-
-function testPeer(): WeriftTestPeer {
-  const peer = new WeriftTestPeer();
-  cleanups.push(() => peer.close());
-  return peer;
-}
+const appUser = (login: 'alice' | 'bob') => openAppUser(browser, sandbox, cleanups, login);
+const testPeer = () => cleanups.closes(new WeriftTestPeer());
 
 function track(leg: PlatformLeg): PlatformLeg {
-  cleanups.push(() => leg.hangup('normal'));
+  cleanups.add(() => leg.hangup('normal'));
   return leg;
 }
 

@@ -6,6 +6,7 @@ import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, SdkPage } from '../../../test/harness/browser/index.ts';
 import { type RecordingContext, recordingContext } from '../../../test/harness/platform/adapterContext.ts';
+import { sandboxConnection } from '../../../test/harness/platform/sandboxConnection.ts';
 import { TcpDropProxy } from '../../../test/harness/platform/TcpDropProxy.ts';
 import { type ConnectyCubePlatform, connectycube } from '../src/index.ts';
 
@@ -24,11 +25,8 @@ beforeAll(async () => {
   proxy = await TcpDropProxy.start(Number(chatUrl.port));
   chatUrl.port = String(proxy.port);
   context = recordingContext();
-  const { appId, authKey } = sandbox.credentials;
   gateway = connectycube({
-    appId,
-    authKey,
-    endpoints: { apiUrl: sandbox.apiEndpoint, chat: '127.0.0.1', chatUrl: chatUrl.toString() },
+    ...sandboxConnection(sandbox, chatUrl.toString()),
     identities: { mode: 'gateway', user: { login: 'carol', password: 'carol-password' } },
     reconnectDelayMs: 300,
   }) as ConnectyCubePlatform;
