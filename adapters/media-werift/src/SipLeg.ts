@@ -17,6 +17,7 @@ import { preferFirst } from './codecs/preferFirst.ts';
 import { MediaClosedError, NegotiationStateError, UnsupportedMediaError } from './errors.ts';
 import type { LegHandlers, NegotiatedAudio } from './LegHandlers.ts';
 import type { PortAllocator, SocketPair } from './rtp/PortAllocator.ts';
+import { SocketPairLease } from './rtp/SocketPairLease.ts';
 import { ntpMiddle, ntpNow, parseRtcp, serializeReport } from './rtp/Rtcp.ts';
 import { parseRtp, type RtpFrame, serializeRtp } from './rtp/RtpFrame.ts';
 import { StreamRewriter } from './rtp/StreamRewriter.ts';
@@ -88,10 +89,10 @@ export class SipLeg implements SipMediaEndpoint {
   readonly #cname = `cubebridge-${Math.floor(Math.random() * 1e9).toString(36)}`;
   readonly #sdes: SdesNegotiator;
   readonly #videoStream: SipVideoStream;
+  readonly #socketLease: SocketPairLease;
   #sessionVersion = 0;
   #state: SignalingState = 'stable';
   #sockets: SocketPair | undefined;
-  #allocating: Promise<SocketPair> | undefined;
   #remoteOffer: SessionDescription | undefined;
   #localOffer:
     | { direction: Direction; codecs: CodecDescription[]; proto: string; video: boolean }
@@ -119,6 +120,14 @@ export class SipLeg implements SipMediaEndpoint {
     this.#handlers = handlers;
     this.#sdes = new SdesNegotiator(options.srtp);
     this.#videoStream = new SipVideoStream(options.ports, handlers, options.relatchAfterMs);
+    this.#socketLease = new SocketPairLease(options.ports, {
+      adopt: (sockets) => {
+        this.#sockets = sockets;
+      },
+      onRtp: this.#onRtp,
+      onRtcp: this.#onRtcp,
+      closedError: () => new MediaClosedError('sip leg'),
+    });
   }
 
   get closed(): boolean {
@@ -171,7 +180,7 @@ export class SipLeg implements SipMediaEndpoint {
     this.#assertOpen();
     if (this.#state === 'have-remote-offer')
       throw new NegotiationStateError('sip', 'createOffer', this.#state);
-    const sockets = await this.#ensureSockets();
+    const sockets = await this.#socketLease.open();
     const direction: Direction = options?.hold
       ? this.#remoteDirection === 'sendonly' || this.#remoteDirection === 'inactive'
         ? 'inactive'
@@ -245,7 +254,7 @@ export class SipLeg implements SipMediaEndpoint {
       throw new NegotiationStateError('sip', 'setRemoteOffer', this.#state);
     this.#remoteOffer = parseSdp(sdp);
     this.#state = 'have-remote-offer';
-    await this.#ensureSockets();
+    await this.#socketLease.open();
   }
 
   async createAnswer(): Promise<string> {
@@ -253,7 +262,7 @@ export class SipLeg implements SipMediaEndpoint {
     const offer = this.#remoteOffer;
     if (this.#state !== 'have-remote-offer' || !offer)
       throw new NegotiationStateError('sip', 'createAnswer', this.#state);
-    const sockets = await this.#ensureSockets();
+    const sockets = await this.#socketLease.open();
     const sections: MediaToWrite[] = [];
     let accepted: { media: SdpMedia; codec: CodecDescription } | undefined;
     let acceptedVideo: { media: SdpMedia; codec: CodecDescription } | undefined;
@@ -401,8 +410,7 @@ export class SipLeg implements SipMediaEndpoint {
     if (this.#rtcpTimer) clearInterval(this.#rtcpTimer);
     this.#rtcpTimer = undefined;
     this.#keyframeRequests.complete();
-    const sockets = this.#sockets ?? (await this.#allocating?.catch(() => undefined));
-    if (sockets) await this.#options.ports.release(sockets);
+    await this.#socketLease.close();
     this.#sockets = undefined;
     await this.#videoStream.close();
   }
@@ -473,21 +481,6 @@ export class SipLeg implements SipMediaEndpoint {
       },
       media,
     );
-  }
-
-  #ensureSockets(): Promise<SocketPair> {
-    if (this.#sockets) return Promise.resolve(this.#sockets);
-    this.#allocating ??= this.#options.ports.allocate().then((sockets) => {
-      if (this.#closed) {
-        void this.#options.ports.release(sockets);
-        throw new MediaClosedError('sip leg');
-      }
-      this.#sockets = sockets;
-      sockets.rtp.on('message', this.#onRtp);
-      sockets.rtcp.on('message', this.#onRtcp);
-      return sockets;
-    });
-    return this.#allocating;
   }
 
   #canSend(): boolean {

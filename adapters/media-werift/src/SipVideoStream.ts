@@ -9,6 +9,7 @@ import {
   videoCodecName,
 } from './codecs/CodecCatalog.ts';
 import type { PortAllocator, SocketPair } from './rtp/PortAllocator.ts';
+import { SocketPairLease } from './rtp/SocketPairLease.ts';
 import { parseRtcp, serializeFir, serializePli } from './rtp/Rtcp.ts';
 import { parseRtp, type RtpFrame, serializeRtp } from './rtp/RtpFrame.ts';
 import { StreamRewriter } from './rtp/StreamRewriter.ts';
@@ -30,11 +31,10 @@ export interface VideoHandlers {
 const FEEDBACK = ['rtcp-fb:* nack pli', 'rtcp-fb:* ccm fir'];
 
 export class SipVideoStream {
-  readonly #ports: PortAllocator;
+  readonly #socketLease: SocketPairLease;
   readonly #handlers: VideoHandlers;
   readonly #relatchAfterMs: number;
   #sockets: SocketPair | undefined;
-  #allocating: Promise<SocketPair> | undefined;
   #video: NegotiatedVideo | undefined;
   #direction: Direction = 'inactive';
   #remote: RemoteEndpoint | undefined;
@@ -47,7 +47,14 @@ export class SipVideoStream {
   #closed = false;
 
   constructor(ports: PortAllocator, handlers: VideoHandlers, relatchAfterMs: number) {
-    this.#ports = ports;
+    this.#socketLease = new SocketPairLease(ports, {
+      adopt: (sockets) => {
+        this.#sockets = sockets;
+      },
+      onRtp: this.#onRtp,
+      onRtcp: this.#onRtcp,
+      closedError: () => new Error('video stream closed during allocation'),
+    });
     this.#handlers = handlers;
     this.#relatchAfterMs = relatchAfterMs;
   }
@@ -57,7 +64,7 @@ export class SipVideoStream {
   }
 
   async offerSection(codecs: readonly VideoCodecName[], direction: Direction): Promise<MediaToWrite> {
-    const sockets = await this.#ensureSockets();
+    const sockets = await this.#socketLease.open();
     return {
       kind: 'video',
       port: sockets.port,
@@ -84,7 +91,7 @@ export class SipVideoStream {
   }
 
   async answerSection(media: SdpMedia, codec: CodecDescription, direction: Direction): Promise<MediaToWrite> {
-    const sockets = await this.#ensureSockets();
+    const sockets = await this.#socketLease.open();
     return {
       kind: 'video',
       port: sockets.port,
@@ -158,24 +165,8 @@ export class SipVideoStream {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const sockets = this.#sockets ?? (await this.#allocating?.catch(() => undefined));
     this.#sockets = undefined;
-    if (sockets) await this.#ports.release(sockets);
-  }
-
-  #ensureSockets(): Promise<SocketPair> {
-    if (this.#sockets) return Promise.resolve(this.#sockets);
-    this.#allocating ??= this.#ports.allocate().then((sockets) => {
-      if (this.#closed) {
-        void this.#ports.release(sockets);
-        throw new Error('video stream closed during allocation');
-      }
-      this.#sockets = sockets;
-      sockets.rtp.on('message', this.#onRtp);
-      sockets.rtcp.on('message', this.#onRtcp);
-      return sockets;
-    });
-    return this.#allocating;
+    await this.#socketLease.close();
   }
 
   readonly #onRtp = (message: Buffer, from: RemoteInfo): void => {
