@@ -208,7 +208,8 @@ for (const span of spans) spansOf.set(span.callId, [...(spansOf.get(span.callId)
 
 function stats(values: number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  // Nearest rank: with 100 values p50 is the 50th and p99 the 99th (the max is printed apart).
+  const at = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
   const f = (value: number | undefined) => (value === undefined ? 'n/a' : value.toFixed(2));
   return `${f(at(50))} | ${f(at(99))} | ${f(sorted.at(-1))}`;
 }
