@@ -1,51 +1,37 @@
 // Chromium ⇄ relay ⇄ plain RTP phone: a tone proven both ways, forwarded (same codec) and transcoded.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type WeriftMediaSession,
-  type WeriftRelay,
-  weriftRelay,
-} from '../../adapters/media-werift/src/index.ts';
-import { MediaBrowser, type MediaPage, waitFor } from '../harness/media/Browser.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WeriftMediaSession } from '../../adapters/media-werift/src/index.ts';
+import { type MediaPage, waitFor } from '../harness/media/Browser.ts';
 import { RtpPeer } from '../harness/media/RtpPeer.ts';
+import { useBrowserAndRelay } from '../harness/media/browserAndRelay.ts';
 import { silentLogger } from '../harness/media/silentLogger.ts';
+import { Cleanups } from '../harness/platform/Cleanups.ts';
 
 const BROWSER_TONE = 700;
 const PHONE_TONE = 1000;
 
 describe('audio relay with a real browser', () => {
-  let browser: MediaBrowser;
-  let relay: WeriftRelay;
-  const cleanup: (() => Promise<unknown>)[] = [];
+  const media = useBrowserAndRelay([41000, 41999]);
+  const cleanup = new Cleanups();
 
-  beforeAll(async () => {
-    browser = await MediaBrowser.launch();
-    relay = weriftRelay({ bindAddress: '127.0.0.1', rtpPorts: [41000, 41999] });
-  });
-
-  afterEach(async () => {
-    for (const step of cleanup.splice(0).reverse()) await step().catch(() => undefined);
-  });
-
-  afterAll(async () => {
-    await relay?.stop();
-    await browser?.close();
-  });
+  afterEach(() => cleanup.run());
 
   async function parts(
     codec: 'PCMU' | 'PCMA' | 'G722' | 'opus',
     browserCodecs?: string[],
   ): Promise<{ page: MediaPage; peer: RtpPeer; session: WeriftMediaSession }> {
-    const page = await browser.page({ toneHz: BROWSER_TONE, listenHz: PHONE_TONE, codecs: browserCodecs });
-    cleanup.push(() => page.close());
-    const peer = await new RtpPeer(codec, PHONE_TONE, BROWSER_TONE).bind();
-    cleanup.push(() => peer.close());
-    const session = await relay.createSession({
-      callId: `call-${Math.random()}`,
-      logger: silentLogger,
-      statsIntervalMs: 0,
-    });
-    cleanup.push(() => session.close());
+    const page = cleanup.closes(
+      await media.browser.page({ toneHz: BROWSER_TONE, listenHz: PHONE_TONE, codecs: browserCodecs }),
+    );
+    const peer = cleanup.closes(await new RtpPeer(codec, PHONE_TONE, BROWSER_TONE).bind());
+    const session = cleanup.closes(
+      await media.relay.createSession({
+        callId: `call-${Math.random()}`,
+        logger: silentLogger,
+        statsIntervalMs: 0,
+      }),
+    );
     return { page, peer, session };
   }
 
@@ -56,14 +42,23 @@ describe('audio relay with a real browser', () => {
     await waitFor('the phone to hear the browser tone', () => peer.toneFrames(peerSince) >= 50);
   }
 
-  it('forwards PCMU without transcoding when the phone offers first (inbound SIP call)', async () => {
-    const { page, peer, session } = await parts('PCMU');
+  /** Inbound SIP call: the phone's offer goes to the browser, the answers come back, and the tone flows both ways. */
+  async function phoneOffersFirst(
+    page: MediaPage,
+    peer: RtpPeer,
+    session: WeriftMediaSession,
+  ): Promise<void> {
     await session.sip.setRemoteOffer(peer.offer());
     const answer = await page.answer(await session.webrtc.createOffer());
     await session.webrtc.setRemoteAnswer(answer);
     peer.setRemote(await session.sip.createAnswer());
     peer.start();
     await expectToneBothWays(page, peer);
+  }
+
+  it('forwards PCMU without transcoding when the phone offers first (inbound SIP call)', async () => {
+    const { page, peer, session } = await parts('PCMU');
+    await phoneOffersFirst(page, peer, session);
     expect(session.transcoding).toEqual({ toSip: false, toWebRtc: false });
     expect(await page.negotiatedCodec()).toBe('PCMU');
     expect([...peer.payloadTypes]).toEqual([0]);
@@ -71,12 +66,7 @@ describe('audio relay with a real browser', () => {
 
   it('forwards Opus without transcoding between an Opus phone and the browser', async () => {
     const { page, peer, session } = await parts('opus');
-    await session.sip.setRemoteOffer(peer.offer());
-    const answer = await page.answer(await session.webrtc.createOffer());
-    await session.webrtc.setRemoteAnswer(answer);
-    peer.setRemote(await session.sip.createAnswer());
-    peer.start();
-    await expectToneBothWays(page, peer);
+    await phoneOffersFirst(page, peer, session);
     expect(session.transcoding).toEqual({ toSip: false, toWebRtc: false });
     expect((await page.negotiatedCodec()).toLowerCase()).toBe('opus');
     expect([...peer.payloadTypes]).toEqual([111]);

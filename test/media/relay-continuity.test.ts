@@ -1,25 +1,14 @@
 // The phone's stream misbehaves as phones do — sequence jump and wrap, new SSRC, hold and resume — and the
 // browser keeps hearing the tone through it all, on one continuous SSRC.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type WeriftRelay, weriftRelay } from '../../adapters/media-werift/src/index.ts';
-import { MediaBrowser, type MediaPage, waitFor } from '../harness/media/Browser.ts';
+import { describe, expect, it } from 'vitest';
+import { type MediaPage, waitFor } from '../harness/media/Browser.ts';
 import { RtpPeer } from '../harness/media/RtpPeer.ts';
+import { useBrowserAndRelay } from '../harness/media/browserAndRelay.ts';
 import { silentLogger } from '../harness/media/silentLogger.ts';
 
 describe('stream continuity toward the browser', () => {
-  let browser: MediaBrowser;
-  let relay: WeriftRelay;
-
-  beforeAll(async () => {
-    browser = await MediaBrowser.launch();
-    relay = weriftRelay({ bindAddress: '127.0.0.1', rtpPorts: [43000, 43999] });
-  });
-
-  afterAll(async () => {
-    await relay?.stop();
-    await browser?.close();
-  });
+  const media = useBrowserAndRelay([43000, 43999]);
 
   async function browserHearsTone(page: MediaPage, what: string): Promise<void> {
     const since = await page.now();
@@ -28,13 +17,13 @@ describe('stream continuity toward the browser', () => {
 
   for (const mode of ['forwarded PCMU', 'transcoded PCMU → Opus'] as const) {
     it(`survives sequence wrap, SSRC change and hold/resume (${mode})`, async () => {
-      const page = await browser.page({
+      const page = await media.browser.page({
         toneHz: 700,
         listenHz: 1000,
         codecs: mode === 'forwarded PCMU' ? undefined : ['opus'],
       });
       const peer = await new RtpPeer('PCMU', 1000, 700).bind();
-      const session = await relay.createSession({
+      const session = await media.relay.createSession({
         callId: `continuity-${mode}`,
         logger: silentLogger,
         statsIntervalMs: 0,

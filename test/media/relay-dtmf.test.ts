@@ -2,33 +2,30 @@
 // leg is Opus), phone digits surface once each as `dtmf` events, and the relay can generate digits itself.
 
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MediaSessionEvent } from '@cubebridge/core';
-import { type WeriftRelay, weriftRelay } from '../../adapters/media-werift/src/index.ts';
-import { MediaBrowser, waitFor } from '../harness/media/Browser.ts';
+import { waitFor } from '../harness/media/Browser.ts';
 import { RtpPeer } from '../harness/media/RtpPeer.ts';
+import { useBrowserAndRelay } from '../harness/media/browserAndRelay.ts';
 import { silentLogger } from '../harness/media/silentLogger.ts';
 
 type DtmfEvent = Extract<MediaSessionEvent, { type: 'dtmf' }>;
 
 describe('DTMF through the relay', () => {
-  let browser: MediaBrowser;
-  let relay: WeriftRelay;
-
-  beforeAll(async () => {
-    browser = await MediaBrowser.launch();
-    relay = weriftRelay({ bindAddress: '127.0.0.1', rtpPorts: [44000, 44999] });
-  });
-
-  afterAll(async () => {
-    await relay?.stop();
-    await browser?.close();
-  });
+  const media = useBrowserAndRelay([44000, 44999]);
 
   it('carries digits both ways between an Opus browser (48 kHz events) and a PCMU phone (8 kHz events)', async () => {
-    const page = await browser.page({ toneHz: 700, listenHz: 1000, codecs: ['opus', 'telephone-event'] });
+    const page = await media.browser.page({
+      toneHz: 700,
+      listenHz: 1000,
+      codecs: ['opus', 'telephone-event'],
+    });
     const peer = await new RtpPeer('PCMU', 1000, 700).bind();
-    const session = await relay.createSession({ callId: 'dtmf', logger: silentLogger, statsIntervalMs: 0 });
+    const session = await media.relay.createSession({
+      callId: 'dtmf',
+      logger: silentLogger,
+      statsIntervalMs: 0,
+    });
     try {
       await session.webrtc.setRemoteOffer(await page.offer());
       await page.accept(await session.webrtc.createAnswer());

@@ -1,30 +1,19 @@
 // Trickle ICE on the WebRTC leg, as ConnectyCube signalling does it: the browser's offer carries no candidate and
 // they arrive one by one (addRemoteCandidate); ours go out on localCandidates$ and the browser gets only those.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type WeriftRelay, weriftRelay } from '../../adapters/media-werift/src/index.ts';
-import { MediaBrowser, waitFor } from '../harness/media/Browser.ts';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../harness/media/Browser.ts';
 import { RtpPeer } from '../harness/media/RtpPeer.ts';
+import { useBrowserAndRelay } from '../harness/media/browserAndRelay.ts';
 import { silentLogger } from '../harness/media/silentLogger.ts';
 
 describe('trickle ICE', () => {
-  let browser: MediaBrowser;
-  let relay: WeriftRelay;
-
-  beforeAll(async () => {
-    browser = await MediaBrowser.launch();
-    relay = weriftRelay({ bindAddress: '127.0.0.1', rtpPorts: [49100, 49199] });
-  });
-
-  afterAll(async () => {
-    await relay?.stop();
-    await browser?.close();
-  });
+  const media = useBrowserAndRelay([49100, 49199]);
 
   it('connects with candidates exchanged only as trickled candidates, both ways', async () => {
-    const page = await browser.page({ toneHz: 700, listenHz: 1000 });
+    const page = await media.browser.page({ toneHz: 700, listenHz: 1000 });
     const peer = await new RtpPeer('PCMU', 1000, 700).bind();
-    const session = await relay.createSession({
+    const session = await media.relay.createSession({
       callId: 'trickle',
       logger: silentLogger,
       statsIntervalMs: 0,

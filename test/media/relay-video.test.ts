@@ -3,33 +3,22 @@
 // Chromium's encoder as PLI; the relay asks the phone for a keyframe when a video source starts).
 
 import { filter, firstValueFrom } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type WeriftRelay, weriftRelay } from '../../adapters/media-werift/src/index.ts';
-import { MediaBrowser, waitFor } from '../harness/media/Browser.ts';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../harness/media/Browser.ts';
 import { RtpPeer } from '../harness/media/RtpPeer.ts';
+import { useBrowserAndRelay } from '../harness/media/browserAndRelay.ts';
 import { silentLogger } from '../harness/media/silentLogger.ts';
 import { VideoEchoPeer } from '../harness/media/VideoEchoPeer.ts';
 
 describe('video forwarding with keyframe mediation', () => {
-  let browser: MediaBrowser;
-  let relay: WeriftRelay;
-
-  beforeAll(async () => {
-    browser = await MediaBrowser.launch();
-    relay = weriftRelay({ bindAddress: '127.0.0.1', rtpPorts: [48000, 48999] });
-  });
-
-  afterAll(async () => {
-    await relay?.stop();
-    await browser?.close();
-  });
+  const media = useBrowserAndRelay([48000, 48999]);
 
   for (const codec of ['VP8', 'H264'] as const) {
     it(`forwards ${codec} both ways relays PLI/FIR from the phone to the browser's encoder, and browser PLIs to the phone`, async () => {
-      const page = await browser.page({ toneHz: 700, listenHz: 1000, video: codec });
+      const page = await media.browser.page({ toneHz: 700, listenHz: 1000, video: codec });
       const audioPeer = await new RtpPeer('PCMU', 1000, 700).bind();
       const videoPeer = await new VideoEchoPeer().bind();
-      const session = await relay.createSession({
+      const session = await media.relay.createSession({
         callId: `video-${codec}`,
         logger: silentLogger,
         statsIntervalMs: 0,
