@@ -42,14 +42,16 @@ describe('SrtpContext', () => {
       remoteMasterSalt: remote.subarray(16),
     };
     const werift = new SrtpSession({ profile: ProtectionProfileAes128CmHmacSha1_80, keys });
+    // The far side's view of the same keys: its local ones are our remote ones.
+    const peerKeys = {
+      localMasterKey: keys.remoteMasterKey,
+      localMasterSalt: keys.remoteMasterSalt,
+      remoteMasterKey: keys.localMasterKey,
+      remoteMasterSalt: keys.localMasterSalt,
+    };
     const weriftPeer = new SrtpSession({
       profile: ProtectionProfileAes128CmHmacSha1_80,
-      keys: {
-        localMasterKey: keys.remoteMasterKey,
-        localMasterSalt: keys.remoteMasterSalt,
-        remoteMasterKey: keys.localMasterKey,
-        remoteMasterSalt: keys.localMasterSalt,
-      },
+      keys: peerKeys,
     });
     for (let i = 0; i < 200; i++) {
       const sequence = (65400 + i) & 0xffff;
@@ -74,12 +76,7 @@ describe('SrtpContext', () => {
     const rtcp = hex('81c90007 00001234 00005678 00000000 00000000 00000000 00000000 00000000');
     const weriftRtcpPeer = new SrtcpSession({
       profile: ProtectionProfileAes128CmHmacSha1_80,
-      keys: {
-        localMasterKey: keys.remoteMasterKey,
-        localMasterSalt: keys.remoteMasterSalt,
-        remoteMasterKey: keys.localMasterKey,
-        remoteMasterSalt: keys.localMasterSalt,
-      },
+      keys: peerKeys,
     });
     expect(weriftRtcpPeer.decrypt(ours.protectRtcp(rtcp)).equals(rtcp)).toBe(true);
     expect(ours.unprotectRtcp(weriftRtcpPeer.encrypt(rtcp))?.equals(rtcp)).toBe(true);
