@@ -79,23 +79,33 @@ function phoneOffer(port: number): string {
   return `v=0\r\no=load 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=ptime:20\r\na=sendrecv\r\n`;
 }
 
+/** A call before the gateway has told us its ports: counters at zero. */
+function newCall(
+  index: number,
+  phone: Socket,
+  browser: RTCPeerConnection | Socket,
+  track: MediaStreamTrack | undefined,
+): Call {
+  return {
+    index,
+    phone,
+    browser,
+    track,
+    gatewayPhonePort: 0,
+    gatewayBrowserPort: 0,
+    phoneSequence: 0,
+    browserSequence: 0,
+    timestamp: 0,
+  };
+}
+
 async function setup(index: number): Promise<void> {
   const phone = await bindUdp();
   phone.on('message', (message) => onReceived(message.subarray(12)));
   if (mode === 'udp-floor') {
     const browser = await bindUdp();
     browser.on('message', (message) => onReceived(message.subarray(12)));
-    calls.push({
-      index,
-      phone,
-      browser,
-      track: undefined,
-      gatewayPhonePort: 0,
-      gatewayBrowserPort: 0,
-      phoneSequence: 0,
-      browserSequence: 0,
-      timestamp: 0,
-    });
+    calls.push(newCall(index, phone, browser, undefined));
     send({
       type: 'offer',
       offer: { index, webrtc: String(browser.address().port), sip: String(phone.address().port) },
@@ -123,17 +133,7 @@ async function setup(index: number): Promise<void> {
       pc.iceGatheringStateChange.subscribe((state) => state === 'complete' && resolve()),
     );
   }
-  calls.push({
-    index,
-    phone,
-    browser: pc,
-    track,
-    gatewayPhonePort: 0,
-    gatewayBrowserPort: 0,
-    phoneSequence: 0,
-    browserSequence: 0,
-    timestamp: 0,
-  });
+  calls.push(newCall(index, phone, pc, track));
   send({
     type: 'offer',
     offer: { index, webrtc: pc.localDescription?.sdp ?? '', sip: phoneOffer(phone.address().port) },
