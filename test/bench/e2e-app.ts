@@ -47,13 +47,15 @@ async function answer(call: IncomingPlatformCall): Promise<void> {
 }
 app.incoming$.subscribe((call) => void answer(call));
 
+// The parent gone (it crashed, or was killed), nothing here has a reason to live.
+process.once('disconnect', () => process.exit(0));
 process.on('message', (message) => {
   if (message !== 'stop') return;
   void (async () => {
     await app.stop();
     await Promise.all([...peers].map((peer) => peer.close()));
     await sandbox.close();
-    process.disconnect();
+    process.exit(0);
   })();
 });
 const ready: AppReady = {

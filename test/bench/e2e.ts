@@ -46,6 +46,12 @@ const app: ChildProcess = fork(fileURLToPath(new URL('./e2e-app.ts', import.meta
   execArgv: ['--conditions=@cubebridge/source', '--no-warnings'],
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
+// Whatever happens below (a failed start, an exception), no process is left behind.
+const children: Array<{ kill: () => void }> = [{ kill: () => app.kill('SIGKILL') }];
+process.on('exit', () => {
+  for (const child of children) child.kill();
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
 const ready = await new Promise<AppReady>((resolve, reject) => {
   app.once('message', (message) => resolve(message as AppReady));
   app.once('exit', (code) => reject(new Error(`the app process exited (${code}) before it was ready`)));
@@ -107,6 +113,15 @@ const sipp = startProcess(
   ],
   { cwd: dir },
 );
+children.push({
+  kill: () => {
+    try {
+      process.kill(sipp.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  },
+});
 const sippCode = await sipp.exited;
 const loadAfter = loadavg();
 const rttFile = readdirSync(dir).find((name) => name.endsWith('_rtt.csv'));
