@@ -5,6 +5,7 @@
 import type { EventOfType } from '@cubebridge/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toneBlocks } from '../harness/sip/audio.ts';
+import type { SdkPage } from '../harness/browser/index.ts';
 import type { BaresipPhone } from '../harness/sip/baresip.ts';
 import { waitFor } from '../harness/sip/processes.ts';
 import { appTone, type Bridge, phoneTone, startBridge } from './bridge.ts';
@@ -65,21 +66,32 @@ async function phoneHeardAppTone(): Promise<number> {
 const phoneTarget = () => `sip:bob@127.0.0.1:${bridge.kamailio.udpPort}`;
 const gatewayTarget = (user = 'gateway') => `sip:${user}@127.0.0.1:${bridge.kamailio.udpPort}`;
 
+const everyCallEnded = () => waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+
+/** The phone dials the front desk and `app` answers: the call is established and the app hears the phone's tone. */
+async function phoneCallAnsweredBy(
+  app: SdkPage,
+  phoneSince: number,
+  { ringsFirst = false } = {},
+): Promise<void> {
+  await phone.command('dial', gatewayTarget());
+  await app.waitForEvent('call', bridge.gatewayUserId);
+  if (ringsFirst) await phone.waitEvent('CALL_RINGING', { since: phoneSince });
+  await app.accept();
+  await phone.waitEvent('CALL_ESTABLISHED', { since: phoneSince });
+  await app.waitForTone(bridge.gatewayUserId, phoneTone, { timeoutMs: 20_000 });
+}
+
 describe('SIP phone → ConnectyCube app', () => {
   it('rings the app (180 to the phone), the app answers, audio flows both ways, the app hangs up', async () => {
     const alice = await bridge.page('alice');
     const since = bridge.events.length;
     const phoneSince = phone.events.length;
-    await phone.command('dial', gatewayTarget());
-    await alice.waitForEvent('call', bridge.gatewayUserId);
-    await phone.waitEvent('CALL_RINGING', { since: phoneSince });
-    await alice.accept();
-    await phone.waitEvent('CALL_ESTABLISHED', { since: phoneSince });
-    await alice.waitForTone(bridge.gatewayUserId, phoneTone, { timeoutMs: 20_000 });
+    await phoneCallAnsweredBy(alice, phoneSince, { ringsFirst: true });
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await alice.hangUp();
     await phone.waitEvent('CALL_CLOSED', { since: phoneSince });
-    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    await everyCallEnded();
     expect(callEvents(since)).toEqual([
       'call.created',
       'call.routed',
@@ -94,14 +106,10 @@ describe('SIP phone → ConnectyCube app', () => {
   it('the phone hangs up: the app is told to stop', async () => {
     const alice = await bridge.page('alice');
     const phoneSince = phone.events.length;
-    await phone.command('dial', gatewayTarget());
-    await alice.waitForEvent('call', bridge.gatewayUserId);
-    await alice.accept();
-    await phone.waitEvent('CALL_ESTABLISHED', { since: phoneSince });
-    await alice.waitForTone(bridge.gatewayUserId, phoneTone, { timeoutMs: 20_000 });
+    await phoneCallAnsweredBy(alice, phoneSince);
     await phone.command('hangup');
     await alice.waitForEvent('stop', bridge.gatewayUserId);
-    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    await everyCallEnded();
     expect(lastEnded()).toMatchObject({ reason: 'normal', by: 'sip', answered: true });
   });
 
@@ -113,7 +121,7 @@ describe('SIP phone → ConnectyCube app', () => {
     await phone.waitEvent('CALL_RINGING', { since: phoneSince });
     await phone.command('hangup');
     await alice.waitForEvent('stop', bridge.gatewayUserId);
-    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    await everyCallEnded();
     expect(lastEnded()).toMatchObject({ reason: 'cancelled', by: 'sip', answered: false });
   });
 
@@ -125,7 +133,7 @@ describe('SIP phone → ConnectyCube app', () => {
     await alice.reject();
     const closed = await phone.waitEvent('CALL_CLOSED', { since: phoneSince });
     expect(closed.param).toMatch(/603/);
-    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    await everyCallEnded();
     expect(lastEnded()).toMatchObject({ reason: 'declined', by: 'platform', answered: false });
   });
 
@@ -162,18 +170,14 @@ describe('hunt groups and DTMF', () => {
     await bob.waitForTone(bridge.gatewayUserId, phoneTone, { timeoutMs: 20_000 });
     await phone.command('hangup');
     await bob.waitForEvent('stop', bridge.gatewayUserId);
-    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    await everyCallEnded();
   });
 
   it('digits cross both ways: phone → app as a system message, app → phone as DTMF', async () => {
     const alice = await bridge.page('alice');
     const since = bridge.events.length;
     const phoneSince = phone.events.length;
-    await phone.command('dial', gatewayTarget());
-    await alice.waitForEvent('call', bridge.gatewayUserId);
-    await alice.accept();
-    await phone.waitEvent('CALL_ESTABLISHED', { since: phoneSince });
-    await alice.waitForTone(bridge.gatewayUserId, phoneTone, { timeoutMs: 20_000 });
+    await phoneCallAnsweredBy(alice, phoneSince);
 
     await phone.command('sndcode', '5');
     const message = await alice.waitForEvent('system', bridge.gatewayUserId);
@@ -195,7 +199,7 @@ describe('hunt groups and DTMF', () => {
     ]);
     await alice.hangUp();
     await phone.waitEvent('CALL_CLOSED', { since: phoneSince });
-    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    await everyCallEnded();
   });
 });
 
@@ -212,7 +216,7 @@ describe('ConnectyCube app → SIP phone', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await phone.command('hangup');
     await alice.waitForEvent('stop', bridge.gatewayUserId);
-    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    await everyCallEnded();
     expect(callEvents(since)).toEqual([
       'call.created',
       'call.routed',
@@ -231,7 +235,7 @@ describe('ConnectyCube app → SIP phone', () => {
     await phone.waitEvent('CALL_INCOMING', { since: phoneSince });
     await phone.command('hangup');
     await alice.waitForEvent('reject', bridge.gatewayUserId);
-    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    await everyCallEnded();
     expect(lastEnded()).toMatchObject({ by: 'sip', answered: false });
   });
 });
