@@ -22,7 +22,6 @@ import {
 import {
   type AudioCodecName,
   audioCodecName,
-  TELEPHONE_EVENT,
   type VideoCodecName,
   videoCodecName,
 } from './codecs/CodecCatalog.ts';
@@ -33,6 +32,7 @@ import type { RtpFrame } from './rtp/RtpFrame.ts';
 import { StreamRewriter } from './rtp/StreamRewriter.ts';
 import { legStatsOf } from './stats/legStatsOf.ts';
 import { cacheSrtpKeys } from './werift/cacheSrtpKeys.ts';
+import { isTelephoneEvent, primaryCodec } from './werift/negotiatedCodecs.ts';
 import { ReceiveStatistics } from './stats/ReceiveStatistics.ts';
 
 export interface WebRtcLegOptions {
@@ -512,8 +512,7 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
 
   #telephoneEventClock(payloadType: number): number | undefined {
     return this.#transceiver?.codecs.find(
-      (codec) =>
-        codec.payloadType === payloadType && codec.mimeType.toLowerCase() === `audio/${TELEPHONE_EVENT}`,
+      (codec) => codec.payloadType === payloadType && isTelephoneEvent(codec),
     )?.clockRate;
   }
 
@@ -542,20 +541,15 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
   }
 
   #updateNegotiated(): void {
-    const videoCodecs = this.#videoTransceiver?.codecs ?? [];
-    const videoPrimary = videoCodecs.find((codec) => videoCodecName(codec.mimeType.split('/')[1] ?? ''));
-    const videoName = videoPrimary ? videoCodecName(videoPrimary.mimeType.split('/')[1] ?? '') : undefined;
-    this.#video =
-      videoPrimary && videoName
-        ? { codec: videoName, payloadType: videoPrimary.payloadType ?? 0 }
-        : undefined;
+    const video = primaryCodec(this.#videoTransceiver?.codecs ?? [], videoCodecName);
+    this.#video = video ? { codec: video.name, payloadType: video.codec.payloadType ?? 0 } : undefined;
     const codecs = this.#transceiver?.codecs ?? [];
-    const primary = codecs.find((codec) => audioCodecName(codec.mimeType.split('/')[1] ?? ''));
-    const name = primary ? audioCodecName(primary.mimeType.split('/')[1] ?? '') : undefined;
-    if (!primary || !name) {
+    const audio = primaryCodec(codecs, audioCodecName);
+    if (!audio) {
       this.#audio = undefined;
     } else {
-      const events = codecs.filter((codec) => codec.mimeType.toLowerCase() === `audio/${TELEPHONE_EVENT}`);
+      const { codec: primary, name } = audio;
+      const events = codecs.filter(isTelephoneEvent);
       const event = events.find((codec) => codec.clockRate === primary.clockRate) ?? events[0];
       this.#audio = {
         codec: name,
