@@ -9,6 +9,7 @@ import { launchChromium, type SdkPage } from '../../../test/harness/browser/inde
 import { type RecordingContext, recordingContext } from '../../../test/harness/platform/adapterContext.ts';
 import { openAppUser } from '../../../test/harness/platform/appUser.ts';
 import { Cleanups } from '../../../test/harness/platform/Cleanups.ts';
+import { recordedEvent } from '../../../test/harness/platform/recordedEvent.ts';
 import { sandboxConnection } from '../../../test/harness/platform/sandboxConnection.ts';
 import { TcpDropProxy } from '../../../test/harness/platform/TcpDropProxy.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
@@ -56,20 +57,7 @@ afterAll(async () => {
 const appUser = () => openAppUser(browser, sandbox, cleanups);
 const testPeer = () => cleanups.closes(new WeriftTestPeer());
 
-/** Resolves with the first platform event of `type` published after index `from` of the recorded events. */
-async function platformEvent(
-  type: GatewayEvent['type'],
-  from: number,
-  timeoutMs = 20_000,
-): Promise<GatewayEvent> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const event = context.events.slice(from).find((e) => e.type === type);
-    if (event) return event;
-    if (Date.now() > deadline) throw new Error(`no ${type} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const platformEvent = (type: GatewayEvent['type'], from: number) => recordedEvent(context, type, from);
 
 async function answeredCall(alice: SdkPage, peer: WeriftTestPeer) {
   const incoming = firstValueFrom(gateway.incoming$);

@@ -1,11 +1,13 @@
 // Session expiry: the adapter's REST session runs out (the sandbox is started with a 3 s lifetime). Chat, which
 // logs in with the password, reconnects regardless, and a REST call made after expiry gets a new session.
+import type { GatewayEvent } from '@cubebridge/core';
 import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
 import type { Browser } from 'playwright-core';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, SdkPage } from '../../../test/harness/browser/index.ts';
 import { type RecordingContext, recordingContext } from '../../../test/harness/platform/adapterContext.ts';
+import { recordedEvent } from '../../../test/harness/platform/recordedEvent.ts';
 import { sandboxConnection } from '../../../test/harness/platform/sandboxConnection.ts';
 import { TcpDropProxy } from '../../../test/harness/platform/TcpDropProxy.ts';
 import { type ConnectyCubePlatform, connectycube } from '../src/index.ts';
@@ -41,11 +43,7 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function untilEvent(type: string, from: number): Promise<void> {
-  while (!context.events.slice(from).some((e) => e.type === type)) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const untilEvent = (type: GatewayEvent['type'], from: number) => recordedEvent(context, type, from);
 
 describe('REST session expiry', () => {
   it('after expiry, chat reconnects and a refusal through /calls/reject still reaches the app', async () => {
