@@ -80,30 +80,17 @@ describe('1:1 calls between two browsers through the sandbox', { timeout: 90_000
   it('accepted video call; the callee hangs up', async () => {
     const sessionId = await ring('video');
     await bob.accept();
-    const remote = await bob.page.waitForFunction(
-      ([id]) => window.sdkHarness.events.find((e) => e.type === 'remote-stream' && e.sessionId === id),
-      [sessionId] as const,
-      { timeout: 30_000, polling: 100 },
-    );
-    expect(await remote.jsonValue()).toMatchObject({ audio: 1, video: 1 });
+    const remote = await bob.waitForSessionEvent('remote-stream', sessionId);
+    expect(remote).toMatchObject({ audio: 1, video: 1 });
     await bob.hangUp();
-    await alice.page.waitForFunction(
-      ([id]) => window.sdkHarness.events.some((e) => e.type === 'stop' && e.sessionId === id),
-      [sessionId] as const,
-      { timeout: 30_000, polling: 100 },
-    );
+    await alice.waitForSessionEvent('stop', sessionId);
     expect(await eventsOf(alice, sessionId)).toContain('accept');
   });
 
   it('rejected over chat: the caller gets the reject with its userInfo', async () => {
     const sessionId = await ring();
     await bob.reject({ reason: 'busy' });
-    await alice.page.waitForFunction(
-      ([id]) => window.sdkHarness.events.some((e) => e.type === 'reject' && e.sessionId === id),
-      [sessionId] as const,
-      { timeout: 30_000, polling: 100 },
-    );
-    const reject = (await alice.events()).find((e) => e.type === 'reject' && e.sessionId === sessionId);
+    const reject = await alice.waitForSessionEvent('reject', sessionId);
     expect(reject).toMatchObject({ userId: bob.userId, userInfo: { reason: 'busy' } });
   });
 
@@ -119,23 +106,14 @@ describe('1:1 calls between two browsers through the sandbox', { timeout: 90_000
         }),
       [sessionId, alice.userId] as const,
     );
-    await alice.page.waitForFunction(
-      ([id]) => window.sdkHarness.events.some((e) => e.type === 'reject' && e.sessionId === id),
-      [sessionId] as const,
-      { timeout: 30_000, polling: 100 },
-    );
-    const reject = (await alice.events()).find((e) => e.type === 'reject' && e.sessionId === sessionId);
+    const reject = await alice.waitForSessionEvent('reject', sessionId);
     expect(reject).toMatchObject({ userId: bob.userId, userInfo: { reason: 'declined-by-push' } });
   });
 
   it('not answered: the caller gives up after its answer timer, having re-sent the call', async () => {
     const before = (await bob.events()).length;
     const sessionId = await ring();
-    await alice.page.waitForFunction(
-      ([id]) => window.sdkHarness.events.some((e) => e.type === 'no-answer' && e.sessionId === id),
-      [sessionId] as const,
-      { timeout: 60_000, polling: 200 },
-    );
+    await alice.waitForSessionEvent('no-answer', sessionId, { timeoutMs: 60_000, polling: 200 });
     // Bob's page saw the call (once: re-sent `call`s only refresh the session) and nothing that ended it.
     const bobSaw = (await bob.events())
       .slice(before)

@@ -159,6 +159,20 @@ export class SdkPage {
     return (await handle.jsonValue()) as SdkEvent;
   }
 
+  /** Waits until the page has recorded an event of `type` in the call `sessionId` and returns it. */
+  async waitForSessionEvent(
+    type: SdkEvent['type'],
+    sessionId: string,
+    { timeoutMs = 30_000, polling = 100 } = {},
+  ): Promise<SdkEvent> {
+    const handle = await this.page.waitForFunction(
+      ([t, id]) => window.sdkHarness.events.find((e) => e.type === t && e.sessionId === id),
+      [type, sessionId] as const,
+      { timeout: timeoutMs, polling },
+    );
+    return (await handle.jsonValue()) as SdkEvent;
+  }
+
   /**
    * Waits until the tone `frequency` reaches `minLevelDb` (dBFS, analyser scale) in the audio received from `userId`,
    * and returns the level. A sine at half scale measures about -20 dB; silence and other tones stay below -80 dB.
