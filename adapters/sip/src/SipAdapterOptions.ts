@@ -72,8 +72,22 @@ export interface SipTrunkOptions {
   readonly allowFrom?: readonly string[];
   /** What a disallowed source gets: `reject` (403, default) or `drop` (silence). */
   readonly disallowed?: 'reject' | 'drop';
+  /**
+   * Digest challenge (optional): out-of-dialog requests from allowed sources (OPTIONS, ACK and CANCEL
+   * excepted) need credentials of one of these users, or get 401; wrong credentials get 403.
+   */
+  readonly auth?: SipTrunkAuthOptions;
   /** User part of our Contact; default `cubebridge`. */
   readonly user?: string;
+}
+
+export interface SipTrunkAuthOptions {
+  /** The realm of the challenge, e.g. the gateway's domain. */
+  readonly realm: string;
+  /** User name → password, or `{ ha1 }` = MD5(user:realm:password) (never logged). */
+  readonly users: Readonly<Record<string, string | { readonly ha1: string }>>;
+  /** How long a nonce is good for, seconds (default 300); after that the caller is challenged with `stale=true`. */
+  readonly nonceTtlSec?: number;
 }
 
 export interface SipAdapterOptions {

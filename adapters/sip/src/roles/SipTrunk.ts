@@ -1,11 +1,13 @@
-// The trunk role: listen on UDP and take INVITEs from allowed sources (CIDR allow-list); others get 403
-// or silence. Calls can also be placed through it, straight to the Request-URI.
+// The trunk role: listen on UDP and take INVITEs from allowed sources (CIDR allow-list, optional digest
+// challenge); others get 403 or silence. Calls can also be placed through it, straight to the Request-URI.
 import { BlockList, isIPv6 } from 'node:net';
 import { UserAgent } from 'sip.js';
 import { SipOptionsError } from '../errors.ts';
 import type { SipTrunkOptions } from '../SipAdapterOptions.ts';
+import type { SipWireMessage } from '../transport/SipWireMessage.ts';
 import type { SipTlsOptions } from '../transport/TcpTransport.ts';
 import type { SipRoleContext } from './SipAccount.ts';
+import { TrunkDigestAuth } from './TrunkDigestAuth.ts';
 import { userAgentOptions } from './userAgentOptions.ts';
 
 export class SipTrunk {
@@ -17,6 +19,7 @@ export class SipTrunk {
     const user = options.user ?? 'cubebridge';
     const host = options.advertisedHost ?? options.listen.host;
     const allowFrom = options.allowFrom?.length ? blockListOf(options.allowFrom) : undefined;
+    const auth = options.auth ? new TrunkDigestAuth(options.auth) : undefined;
     this.userAgent = new UserAgent(
       userAgentOptions({
         uri: `sip:${user}@${isIPv6(host) ? `[${host}]` : host}`,
@@ -41,6 +44,7 @@ export class SipTrunk {
           ...role.wire,
           acceptAnyRequestUser: user,
           ...(allowFrom ? { allowFrom, disallowed: options.disallowed ?? 'reject' } : {}),
+          ...(auth ? { authenticate: (message: SipWireMessage) => auth.check(message) } : {}),
         },
         logger: role.logger.child({ trunk: this.name }),
         bindings: role.bindings,

@@ -98,6 +98,7 @@ export function statelessResponse(
   message: SipWireMessage,
   status: number,
   reason: string,
+  extraHeaders: readonly string[] = [],
 ): string | undefined {
   const vias = headerValues(message, 'via');
   if (vias.length === 0 || !topVia(message)) return undefined;
@@ -113,6 +114,7 @@ export function statelessResponse(
     ...(toWithTag === undefined ? [] : [`To: ${toWithTag}`]),
     ...copy('call-id', 'Call-ID'),
     ...copy('cseq', 'CSeq'),
+    ...extraHeaders,
     'Content-Length: 0',
     '',
     '',

@@ -9,6 +9,7 @@ import {
   type MessageLimits,
   statelessResponse,
 } from './MessageGuard.ts';
+import type { DigestVerdict } from '../roles/TrunkDigestAuth.ts';
 import { resolveSipTarget, type SocketAddress } from './resolveSipTarget.ts';
 import {
   firstHeader,
@@ -29,6 +30,8 @@ export interface SipWireOptions {
   readonly allowFrom?: BlockList;
   /** What a request from a source outside `allowFrom` gets. */
   readonly disallowed?: 'reject' | 'drop';
+  /** Trunk role: the digest challenge, asked about every request from an allowed source. */
+  readonly authenticate?: (message: SipWireMessage) => DigestVerdict;
   /**
    * Trunk role: sip.js answers 404 to a Request-URI whose user is not its own, so out-of-dialog requests
    * get this user written in and the original URI kept in `originalRequestUriHeader`.
@@ -105,6 +108,12 @@ export class SipWireCodec {
             ? statelessResponse(message, 403, 'Forbidden')
             : undefined;
         const reason = 'source not in the allow-list';
+        return this.#refuse(response ? { kind: 'reply', response, reason } : { kind: 'drop', reason }, from);
+      }
+      const verdict = this.#options.authenticate?.(message);
+      if (verdict?.kind === 'refuse') {
+        const response = statelessResponse(message, verdict.status, verdict.reason, verdict.headers);
+        const reason = `digest: ${verdict.why}`;
         return this.#refuse(response ? { kind: 'reply', response, reason } : { kind: 'drop', reason }, from);
       }
       text = markReceived(text, from);
