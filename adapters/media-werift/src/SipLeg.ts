@@ -67,6 +67,11 @@ const TELEPHONE_EVENT_48K: CodecDescription = {
   fmtp: '0-16',
 };
 
+/** The offered telephone-event at the audio codec's clock rate (RFC 4733: events run on the audio stream's clock). */
+function telephoneEventAt(media: SdpMedia, clockRate: number): CodecDescription | undefined {
+  return media.codecs.find((c) => c.name.toLowerCase() === TELEPHONE_EVENT && c.clockRate === clockRate);
+}
+
 function reverse(direction: Direction): Direction {
   return direction === 'sendonly' ? 'recvonly' : direction === 'recvonly' ? 'sendonly' : direction;
 }
@@ -295,9 +300,7 @@ export class SipLeg implements SipMediaEndpoint {
         continue;
       }
       accepted = { media, codec };
-      const telephoneEvent = media.codecs.find(
-        (c) => c.name.toLowerCase() === TELEPHONE_EVENT && c.clockRate === codec.clockRate,
-      );
+      const telephoneEvent = telephoneEventAt(media, codec.clockRate);
       const direction = reverse(media.direction);
       sections.push({
         kind: 'audio',
@@ -440,7 +443,7 @@ export class SipLeg implements SipMediaEndpoint {
   #describe(codec: CodecDescription, media: SdpMedia): NegotiatedAudio {
     const name = audioCodecName(codec.name) as AudioCodecName;
     const event =
-      media.codecs.find((c) => c.name.toLowerCase() === TELEPHONE_EVENT && c.clockRate === codec.clockRate) ??
+      telephoneEventAt(media, codec.clockRate) ??
       media.codecs.find((c) => c.name.toLowerCase() === TELEPHONE_EVENT);
     return {
       codec: name,
