@@ -466,9 +466,7 @@ export class SipLeg implements SipMediaEndpoint {
     }
     if (audio) {
       this.#receive.setClockRate(audio.clockRate);
-      if (!this.#outbound || this.#outbound.clockRate !== audio.clockRate) {
-        this.#outbound = new StreamRewriter(audio.clockRate, audio.ptimeMs, this.#outbound?.ssrc);
-      }
+      this.#outbound = StreamRewriter.continuing(this.#outbound, audio.clockRate, audio.ptimeMs);
       this.#startRtcp();
     }
     this.#handlers.negotiated();

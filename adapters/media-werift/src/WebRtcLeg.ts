@@ -561,9 +561,7 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
           : undefined,
       };
       this.#receive.setClockRate(primary.clockRate);
-      if (!this.#outbound || this.#outbound.clockRate !== primary.clockRate) {
-        this.#outbound = new StreamRewriter(primary.clockRate, 20, this.#outbound?.ssrc);
-      }
+      this.#outbound = StreamRewriter.continuing(this.#outbound, primary.clockRate, 20);
     }
     this.#handlers.negotiated();
   }

@@ -47,6 +47,20 @@ export class StreamRewriter {
     this.#timestamp = randomUint32();
   }
 
+  /**
+   * The outgoing stream after a renegotiation: the same rewriter while the clock rate holds, else a new one with the
+   * same SSRC, so the receiver sees one stream across a codec change.
+   */
+  static continuing(
+    previous: StreamRewriter | undefined,
+    clockRate: number,
+    frameMs: number,
+  ): StreamRewriter {
+    return previous && previous.clockRate === clockRate
+      ? previous
+      : new StreamRewriter(clockRate, frameMs, previous?.ssrc);
+  }
+
   get clockRate(): number {
     return this.#clockRate;
   }
