@@ -27,12 +27,10 @@ const cleanups = new Cleanups();
 beforeAll(async () => {
   sandbox = await startSandbox({ janus: 'off' });
   browser = await launchChromium();
-  const chatUrl = new URL(sandbox.chatEndpoint);
-  proxy = await TcpDropProxy.start(Number(chatUrl.port));
-  chatUrl.port = String(proxy.port);
+  proxy = await TcpDropProxy.inFrontOf(sandbox.chatEndpoint);
   context = recordingContext();
   gateway = connectycube({
-    ...sandboxConnection(sandbox, chatUrl.toString()),
+    ...sandboxConnection(sandbox, proxy.url(sandbox.chatEndpoint)),
     identities: { mode: 'gateway', user: { login: 'carol', password: 'carol-password' } },
     dialingIntervalMs: 1000,
     reconnectDelayMs: 300,

@@ -3,6 +3,7 @@
 import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordingContext } from '../../../test/harness/platform/adapterContext.ts';
+import { sandboxConnection } from '../../../test/harness/platform/sandboxConnection.ts';
 import { TcpDropProxy } from '../../../test/harness/platform/TcpDropProxy.ts';
 import { WeriftTestPeer } from '../../../test/harness/platform/WeriftTestPeer.ts';
 import { InvalidStateError } from '@cubebridge/core';
@@ -17,7 +18,7 @@ let proxy: TcpDropProxy;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ janus: 'off' });
-  proxy = await TcpDropProxy.start(Number(new URL(sandbox.chatEndpoint).port));
+  proxy = await TcpDropProxy.inFrontOf(sandbox.chatEndpoint);
 });
 
 afterAll(async () => {
@@ -26,12 +27,8 @@ afterAll(async () => {
 });
 
 function options(password: string, viaProxy = false): ConnectyCubeOptions {
-  const chatUrl = new URL(sandbox.chatEndpoint);
-  if (viaProxy) chatUrl.port = String(proxy.port);
   return {
-    appId: sandbox.credentials.appId,
-    authKey: sandbox.credentials.authKey,
-    endpoints: { apiUrl: sandbox.apiEndpoint, chat: '127.0.0.1', chatUrl: chatUrl.toString() },
+    ...sandboxConnection(sandbox, viaProxy ? proxy.url(sandbox.chatEndpoint) : sandbox.chatEndpoint),
     identities: { mode: 'gateway', user: { login: 'carol', password } },
     reconnectDelayMs: 200,
   };

@@ -20,6 +20,18 @@ export class TcpDropProxy {
     return proxy;
   }
 
+  /** A proxy in front of the port of `target` (a URL on 127.0.0.1); `url(target)` is then the way through it. */
+  static inFrontOf(target: string): Promise<TcpDropProxy> {
+    return TcpDropProxy.start(Number(new URL(target).port));
+  }
+
+  /** `target` with its port replaced by the proxy's. */
+  url(target: string): string {
+    const through = new URL(target);
+    through.port = String(this.port);
+    return through.toString();
+  }
+
   get port(): number {
     const address = this.#server.address();
     if (typeof address !== 'object' || address === null) throw new Error('proxy is not listening');
