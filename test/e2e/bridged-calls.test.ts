@@ -82,6 +82,20 @@ async function phoneCallAnsweredBy(
   await app.waitForTone(bridge.gatewayUserId, phoneTone, { timeoutMs: 20_000 });
 }
 
+/** An answered call that ended normally, by `by`: the gateway's events in order, and the app's tone heard by the phone. */
+async function expectAnsweredCallEnded(since: number, by: 'platform' | 'sip'): Promise<void> {
+  await everyCallEnded();
+  expect(callEvents(since)).toEqual([
+    'call.created',
+    'call.routed',
+    'call.ringing',
+    'call.answered',
+    'call.ended',
+  ]);
+  expect(lastEnded()).toMatchObject({ reason: 'normal', by, answered: true });
+  expect(await phoneHeardAppTone()).toBeGreaterThanOrEqual(5);
+}
+
 describe('SIP phone → ConnectyCube app', () => {
   it('rings the app (180 to the phone), the app answers, audio flows both ways, the app hangs up', async () => {
     const alice = await bridge.page('alice');
@@ -91,16 +105,7 @@ describe('SIP phone → ConnectyCube app', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await alice.hangUp();
     await phone.waitEvent('CALL_CLOSED', { since: phoneSince });
-    await everyCallEnded();
-    expect(callEvents(since)).toEqual([
-      'call.created',
-      'call.routed',
-      'call.ringing',
-      'call.answered',
-      'call.ended',
-    ]);
-    expect(lastEnded()).toMatchObject({ reason: 'normal', by: 'platform', answered: true });
-    expect(await phoneHeardAppTone()).toBeGreaterThanOrEqual(5);
+    await expectAnsweredCallEnded(since, 'platform');
   });
 
   it('the phone hangs up: the app is told to stop', async () => {
@@ -216,16 +221,7 @@ describe('ConnectyCube app → SIP phone', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await phone.command('hangup');
     await alice.waitForEvent('stop', bridge.gatewayUserId);
-    await everyCallEnded();
-    expect(callEvents(since)).toEqual([
-      'call.created',
-      'call.routed',
-      'call.ringing',
-      'call.answered',
-      'call.ended',
-    ]);
-    expect(lastEnded()).toMatchObject({ reason: 'normal', by: 'sip', answered: true });
-    expect(await phoneHeardAppTone()).toBeGreaterThanOrEqual(5);
+    await expectAnsweredCallEnded(since, 'sip');
   });
 
   it('the phone declines: the app sees the call rejected', async () => {
