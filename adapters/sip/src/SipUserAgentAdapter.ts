@@ -104,6 +104,8 @@ export class SipUserAgentAdapter implements SipAdapter {
       extraHeaders.push(`Session-Expires: ${this.#sessionTimerSec}`, 'Supported: timer');
     const inviter = new Inviter(userAgent, target, {
       extraHeaders,
+      // The answer in a 183 is applied at once, so RTP flows before the 200 (see SipCallLeg.progress).
+      earlyMedia: true,
       ...(request.from
         ? { params: { fromUri: sipUri(request.from.uri), fromDisplayName: request.from.displayName } }
         : {}),
@@ -116,14 +118,18 @@ export class SipUserAgentAdapter implements SipAdapter {
       sessionTimerSec: this.#sessionTimerSec,
       logger: (this.#logger as Logger).child({ callId: request.callId, sipCallId: inviter.request.callId }),
     });
-    this.#bindings.bind(inviter, { endpoint: request.media, onRemoteOffer: (held) => leg.remoteOffer(held) });
+    this.#bindings.bind(inviter, {
+      endpoint: request.media,
+      onRemoteOffer: (held) => leg.remoteOffer(held),
+      onRemoteAnswer: (sdp) => leg.remoteAnswer(sdp),
+    });
     this.#track(leg);
     await inviter.invite({
       requestDelegate: {
-        onProgress: (response) =>
-          leg.progress(response.message.statusCode ?? 0, response.message.body.length > 0),
+        onProgress: (response) => leg.progress(response.message.statusCode ?? 0),
         onReject: (response) => leg.rejected(response.message.statusCode ?? 0),
-        onAccept: (response) => leg.accepted(response.message.getHeader('session-expires')),
+        onAccept: (response) =>
+          leg.accepted(response.message.getHeader('session-expires'), response.message.body),
       },
     });
     return leg;

@@ -1,6 +1,6 @@
 // The trunk role against sipp scenarios (test/sipp/): allow-list (answered vs 403), the gateway
 // retransmitting its 200 OK while the ACK is missing and its INVITE while no answer comes, and
-// failure codes of the far end mapped to end reasons.
+// failure codes of the far end mapped to end reasons, and early media from a 183.
 import type { IncomingSipCall, LegEvent, SipLeg } from '@cubebridge/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/harness/sip/processes.ts';
@@ -97,6 +97,76 @@ describe('trunk role with sipp', () => {
     const result = await sipp.done;
     expect(result.code, result.output).toBe(0);
     expect(countReceived(result.messages, 'INVITE sip:')).toBeGreaterThanOrEqual(2);
+  });
+
+  it('applies the SDP of a 183 as the answer: early-media event, RTP both ways before the 200, not applied twice', async () => {
+    const sipp = await runSipp({ scenario: 'uas_early_media.xml', rtpEcho: true });
+    const peer = await RtpTestPeer.open({ toneHz: 1000 });
+    peers.push(peer);
+    const endpoint = asSipEndpoint(peer);
+    let answersApplied = 0;
+    const leg = await adapter.call({
+      callId: 'early-media',
+      to: `sip:2006@127.0.0.1:${sipp.port}`,
+      media: {
+        ...endpoint,
+        setRemoteAnswer: (sdp) => {
+          answersApplied++;
+          return endpoint.setRemoteAnswer(sdp);
+        },
+      },
+      kinds: { audio: true, video: false },
+    });
+    const events: LegEvent[] = [];
+    leg.events$.subscribe((event) => events.push(event));
+    await waitFor('early media', () => events.some((event) => event.type === 'early-media'));
+    // sipp echoes RTP back to its sender: hearing our own tone means the endpoint sends to the 183's
+    // address and receives from it. sipp holds the 200 back for 8 s, so this comes before the answer.
+    await peer.waitForTone(1000);
+    expect(events.map((event) => event.type)).toEqual(['ringing', 'early-media']);
+    expect(answersApplied).toBe(1);
+    await waitFor('answered', () => events.some((event) => event.type === 'answered'), 30_000);
+    // The 200 repeats the 183's SDP: nothing is applied again, and media keeps flowing.
+    expect(answersApplied).toBe(1);
+    peer.resetHearing();
+    await peer.waitForTone(1000);
+    await leg.hangup('normal');
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    expect(events.map((event) => event.type)).toEqual(['ringing', 'early-media', 'answered', 'ended']);
+  });
+
+  it("keeps the 183's answer when the 200 brings a different SDP (RFC 3261 §13.2.1)", async () => {
+    const sipp = await runSipp({ scenario: 'uas_early_media_changed.xml', rtpEcho: true });
+    const peer = await RtpTestPeer.open({ toneHz: 1000 });
+    peers.push(peer);
+    const endpoint = asSipEndpoint(peer);
+    const answers: string[] = [];
+    const leg = await adapter.call({
+      callId: 'early-media-changed',
+      to: `sip:2007@127.0.0.1:${sipp.port}`,
+      media: {
+        ...endpoint,
+        setRemoteAnswer: (sdp) => {
+          answers.push(sdp);
+          return endpoint.setRemoteAnswer(sdp);
+        },
+      },
+      kinds: { audio: true, video: false },
+    });
+    const events: LegEvent[] = [];
+    leg.events$.subscribe((event) => events.push(event));
+    await waitFor('answered', () => events.some((event) => event.type === 'answered'));
+    expect(events.map((event) => event.type)).toEqual(['ringing', 'early-media', 'answered']);
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatch(/^o=sipp 1 1 /m);
+    // Our media still goes to the 183's port, where sipp echoes it.
+    peer.resetHearing();
+    await peer.waitForTone(1000);
+    await leg.hangup('normal');
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    expect(result.messages).toMatch(/^o=sipp 1 2 /m);
   });
 
   it('reports DTMF that arrives as SIP INFO (dtmf-relay and dtmf bodies)', async () => {

@@ -19,6 +19,8 @@ export interface SippOptions {
   readonly timeoutSec?: number;
   /** Default `udp`; `tcp` uses one TCP connection (`-t t1`). */
   readonly transport?: 'udp' | 'tcp';
+  /** Echo every RTP packet that reaches sipp's media port back to its sender (`-rtp_echo`). */
+  readonly rtpEcho?: boolean;
 }
 
 export interface SippRun {
@@ -73,6 +75,7 @@ export async function runSipp(options: SippOptions): Promise<SippRun> {
     messageFile,
     ...(options.service ? ['-s', options.service] : []),
     ...(options.transport === 'tcp' ? ['-t', 't1'] : []),
+    ...(options.rtpEcho ? ['-rtp_echo'] : []),
   ];
   const child = startProcess('sipp', args, { cwd: dir });
   running.add(child);

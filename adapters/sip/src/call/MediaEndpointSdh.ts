@@ -14,6 +14,8 @@ export interface MediaBinding {
   readonly appliedOffer?: string | undefined;
   /** A remote offer arrived (INVITE, re-INVITE, UPDATE): `held` is true when it puts us on hold. */
   onRemoteOffer(held: boolean): void;
+  /** The answer to our offer is applied to the endpoint (from a 183 with early media, a 200, or a re-INVITE's 200). */
+  onRemoteAnswer?(sdp: string): void;
 }
 
 export interface MediaDescriptionOptions extends SessionDescriptionHandlerOptions {
@@ -55,6 +57,7 @@ export class MediaEndpointSdh implements SessionDescriptionHandler {
     if (this.#awaitingAnswer) {
       this.#awaitingAnswer = false;
       await this.#binding.endpoint.setRemoteAnswer(sdp);
+      this.#binding.onRemoteAnswer?.(sdp);
       return;
     }
     if (sdp === this.#appliedOffer) this.#appliedOffer = undefined;

@@ -38,6 +38,9 @@ export class SipCallLeg implements SipLeg {
   #heldByRemote = false;
   #pendingEnd: Extract<LegEvent, { type: 'ended' }> | undefined;
   #heldLocally = false;
+  /** Outbound: the answer a provisional response (183) brought, applied before the call was answered. */
+  #earlyAnswer: string | undefined;
+  #earlyMediaReported = false;
   readonly #sessionTimerSec: number;
   readonly #sessionTimer = new SessionTimer({
     refresh: () => this.#reInvite({ hold: this.#heldLocally }),
@@ -94,10 +97,21 @@ export class SipCallLeg implements SipLeg {
     this.#emit(held ? { type: 'held', by: 'remote' } : { type: 'resumed', by: 'remote' });
   }
 
-  /** Outbound: what the INVITE's responses tell us before the session is established. */
-  progress(status: number, hasBody: boolean): void {
+  /** Called by the adapter's SDH binding when the answer to one of our offers is applied to the endpoint. */
+  remoteAnswer(sdp: string): void {
+    if (!this.#answered) this.#earlyAnswer = sdp;
+  }
+
+  /**
+   * Outbound: what the INVITE's responses tell us before the session is established. sip.js (with
+   * `earlyMedia`) has already applied the SDP of a 18x to the endpoint when this runs.
+   */
+  progress(status: number): void {
     if (status === 180 || status === 183) this.#emit({ type: 'ringing' });
-    if (status === 183 && hasBody) this.#logger.debug('183 with SDP ignored: early media is not negotiated');
+    if (this.#earlyAnswer !== undefined && !this.#earlyMediaReported && !this.#answered) {
+      this.#earlyMediaReported = true;
+      this.#emit({ type: 'early-media' });
+    }
   }
 
   /** Outbound: the INVITE got a final error response. */
@@ -138,8 +152,19 @@ export class SipCallLeg implements SipLeg {
     });
   }
 
-  /** Outbound: the 2xx to our INVITE says whether (and who) refreshes the session (RFC 4028 §7.2). */
-  accepted(sessionExpires: string | undefined): void {
+  /**
+   * Outbound: the 2xx to our INVITE says whether (and who) refreshes the session (RFC 4028 §7.2). After
+   * early media its SDP must be the 183's; sip.js keeps the first answer (RFC 3261 §13.2.1), so a
+   * different one is only noted, never applied.
+   */
+  accepted(sessionExpires: string | undefined, body: string): void {
+    if (this.#earlyAnswer !== undefined && body.length > 0 && body !== this.#earlyAnswer) {
+      this.#logger.info(
+        { leg: this.id },
+        "the 200's SDP differs from the early answer; the early answer stays",
+      );
+    }
+    this.#earlyAnswer = undefined;
     const granted = parseSessionExpires(sessionExpires);
     if (!granted || this.#sessionTimerSec === 0) return;
     this.#sessionTimer.start({
