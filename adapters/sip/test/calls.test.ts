@@ -14,9 +14,12 @@ import { asSipEndpoint, type RecordingContext, recordingContext } from './suppor
 
 const phoneTone = 440;
 
-/** Event types in order, without `ringing` (whose 180 may arrive after the 200 through a proxy). */
+/**
+ * Event types in order, without the provisional ones: `ringing` (whose 180 may arrive after the 200 through a
+ * proxy) and `early-media` (baresip sends its 180/183 with or without SDP depending on timing).
+ */
 function withoutRinging(events: readonly LegEvent[]): string[] {
-  return events.map((event) => event.type).filter((type) => type !== 'ringing');
+  return events.map((event) => event.type).filter((type) => type !== 'ringing' && type !== 'early-media');
 }
 const gatewayTone = 1000;
 

@@ -9,13 +9,13 @@ import {
   connect as tlsConnect,
   createServer as createTlsServer,
 } from 'node:tls';
-import { EmitterImpl, type Transport, TransportState } from 'sip.js';
+import { TransportState } from 'sip.js';
 import { defaultMessageLimits, statelessResponse } from './MessageGuard.ts';
 import type { SocketAddress } from './resolveSipTarget.ts';
 import { SipStreamFramer } from './SipStreamFramer.ts';
-import { SipWireCodec, type SipWireOptions } from './SipWireCodec.ts';
+import type { SipWireOptions } from './SipWireCodec.ts';
 import { parseWireMessage, topVia } from './SipWireMessage.ts';
-import type { SipJsLogger } from './UdpTransport.ts';
+import { type SipJsLogger, SocketTransport } from './SocketTransport.ts';
 
 export interface TcpTransportOptions extends SipWireOptions {
   readonly bindHost: string;
@@ -44,47 +44,22 @@ export interface SipTlsOptions {
 
 const key = (address: SocketAddress): string => `${address.address}|${address.port}`;
 
-export class TcpTransport implements Transport {
-  onConnect: (() => void) | undefined;
-  onDisconnect: ((error?: Error) => void) | undefined;
-  onMessage: ((message: string) => void) | undefined;
-  readonly #logger: SipJsLogger;
+export class TcpTransport extends SocketTransport {
   readonly #options: TcpTransportOptions;
-  readonly #codec: SipWireCodec;
-  readonly #stateChange = new EmitterImpl<TransportState>();
   readonly #connections = new Map<string, Socket>();
   readonly #opened = new Set<Socket>();
   /** RFC 3261 §18.2.2: responses go back on the connection their request came in on (by top Via branch). */
   readonly #requestConnections = new Map<string, Socket>();
-  #state: TransportState = TransportState.Disconnected;
   #server: Server | undefined;
   #keepalive: NodeJS.Timeout | undefined;
 
   constructor(logger: SipJsLogger, options: TcpTransportOptions) {
-    this.#logger = logger;
+    super(logger, options, options.tls ? 'tls' : 'tcp');
     this.#options = options;
-    this.#codec = new SipWireCodec(
-      {
-        ...options,
-        onRefused: (reason, from) => {
-          logger.warn(`refused a message from ${from.address}:${from.port}: ${reason}`);
-          options.onRefused?.(reason, from);
-        },
-      },
-      options.tls ? 'tls' : 'tcp',
-    );
   }
 
   get protocol(): string {
     return this.#options.tls ? 'TLS' : 'TCP';
-  }
-
-  get state(): TransportState {
-    return this.#state;
-  }
-
-  get stateChange(): EmitterImpl<TransportState> {
-    return this.#stateChange;
   }
 
   get localAddress(): SocketAddress | undefined {
@@ -94,13 +69,9 @@ export class TcpTransport implements Transport {
       : undefined;
   }
 
-  isConnected(): boolean {
-    return this.#state === TransportState.Connected;
-  }
-
   async connect(): Promise<void> {
-    if (this.#state === TransportState.Connected) return;
-    this.#setState(TransportState.Connecting);
+    if (this.isConnected()) return;
+    this.setState(TransportState.Connecting);
     const tls = this.#options.tls;
     const accept = (socket: Socket) => this.#adopt(socket, remoteOf(socket));
     const server = tls
@@ -115,23 +86,13 @@ export class TcpTransport implements Transport {
           accept,
         )
       : createServer(accept);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.#options.bindPort, this.#options.bindHost, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-    } catch (error) {
-      server.close();
-      this.#setState(TransportState.Disconnected, error as Error);
-      throw error;
-    }
-    server.on('error', (error) => this.#logger.warn(`TCP server error: ${error.message}`));
+    await this.listen(server, (ready) =>
+      server.listen(this.#options.bindPort, this.#options.bindHost, ready),
+    );
+    server.on('error', (error) => this.logger.warn(`TCP server error: ${error.message}`));
     this.#server = server;
     const address = server.address();
-    this.#codec.setLocalAddress(
+    this.codec.setLocalAddress(
       this.#options.advertisedHost ?? this.#options.bindHost,
       typeof address === 'object' && address ? address.port : 0,
     );
@@ -142,12 +103,12 @@ export class TcpTransport implements Transport {
       }, interval);
       this.#keepalive.unref();
     }
-    this.#setState(TransportState.Connected);
+    this.setState(TransportState.Connected);
   }
 
   async disconnect(): Promise<void> {
-    if (this.#state === TransportState.Disconnected) return;
-    this.#setState(TransportState.Disconnecting);
+    if (this.state === TransportState.Disconnected) return;
+    this.setState(TransportState.Disconnecting);
     clearInterval(this.#keepalive);
     for (const socket of this.#connections.values()) socket.destroy();
     this.#connections.clear();
@@ -156,16 +117,12 @@ export class TcpTransport implements Transport {
     const server = this.#server;
     this.#server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-    this.#setState(TransportState.Disconnected);
-  }
-
-  async dispose(): Promise<void> {
-    await this.disconnect();
+    this.setState(TransportState.Disconnected);
   }
 
   async send(message: string): Promise<void> {
     if (!this.isConnected()) throw new Error('TCP transport is not connected');
-    const { wire, parsed, destination, host } = await this.#codec.outgoing(message);
+    const { wire, parsed, destination, host } = await this.codec.outgoing(message);
     const branch = parsed.status === undefined ? undefined : topVia(parsed)?.params.get('branch');
     const inbound = branch === undefined ? undefined : this.#requestConnections.get(branch);
     const socket =
@@ -225,7 +182,7 @@ export class TcpTransport implements Transport {
         else if (item.kind === 'message') this.#receive(item.data, peer, socket);
         else {
           // The stream cannot be resynchronised: answer if the headers allow it, then hang up.
-          this.#logger.warn(
+          this.logger.warn(
             `refused a message from ${peer.address}:${peer.port}: ${item.status} ${item.reason}`,
           );
           this.#options.onRefused?.(`${item.status} ${item.reason}`, peer);
@@ -240,7 +197,7 @@ export class TcpTransport implements Transport {
       }
     });
     socket.on('error', (error) =>
-      this.#logger.debug(`TCP connection ${peer.address}:${peer.port}: ${error.message}`),
+      this.logger.debug(`TCP connection ${peer.address}:${peer.port}: ${error.message}`),
     );
     socket.on('close', () => {
       if (this.#connections.get(id) === socket) this.#connections.delete(id);
@@ -253,7 +210,7 @@ export class TcpTransport implements Transport {
 
   #receive(data: Buffer, from: SocketAddress, socket: Socket): void {
     try {
-      const result = this.#codec.incoming(data, from);
+      const result = this.codec.incoming(data, from);
       if (result.kind === 'reply') socket.write(result.response);
       if (result.kind !== 'deliver') return;
       const branch =
@@ -261,19 +218,10 @@ export class TcpTransport implements Transport {
       if (branch) this.#requestConnections.set(branch, socket);
       this.onMessage?.(result.text);
     } catch (error) {
-      this.#logger.error(
+      this.logger.error(
         `failed to handle a message from ${from.address}:${from.port}: ${(error as Error).message}`,
       );
     }
-  }
-
-  #setState(state: TransportState, error?: Error): void {
-    const previous = this.#state;
-    this.#state = state;
-    this.#stateChange.emit(state);
-    if (state === TransportState.Connected) this.onConnect?.();
-    if (previous === TransportState.Connected && state !== TransportState.Connected)
-      this.onDisconnect?.(error);
   }
 }
 
