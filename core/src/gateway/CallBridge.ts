@@ -49,66 +49,82 @@ export class CallBridge {
     for (const subscription of this.#subscriptions.splice(0)) subscription.unsubscribe();
   }
 
-  async #fromSip(incoming: IncomingSipCall): Promise<void> {
-    const call = this.#open(incoming, 'sip-to-platform');
-    if (!call) return;
-    await this.#setUp(call, incoming, incoming.headers, async (request) => {
-      const destination = await this.#decide(call, request);
-      if (!('kind' in destination))
-        return this.#refuse(call, incoming, destination.reason, destination.detail);
-      if (destination.kind !== 'platform') {
-        return this.#refuse(call, incoming, 'not-found', 'a SIP call can only be routed to app users');
-      }
-      const { media, platform } = this.#required(['media', 'platform']);
-      const session = await media.createSession({
-        callId: call.id,
-        logger: call.logger.child({ component: 'media' }),
-      });
-      this.#attachMedia(call, session);
-      const sipLeg = await incoming.accept(session.sip);
-      this.#attachLeg(call, sipLeg);
-      if (call.closed) return;
-      const platformLeg = await platform.call({
-        callId: call.id,
-        to: destination.users,
-        from: incoming.from,
-        media: session.webrtc,
-        kinds: incoming.offered,
-        ...(destination.userInfo ? { userInfo: destination.userInfo } : {}),
-        ...(destination.ringTimeoutMs ? { ringTimeoutMs: destination.ringTimeoutMs } : {}),
-      });
-      this.#attachLeg(call, platformLeg);
+  #fromSip(incoming: IncomingSipCall): Promise<void> {
+    return this.#cross(incoming, 'sip-to-platform', incoming.headers, {
+      leadsTo: 'platform',
+      wrongDestination: 'a SIP call can only be routed to app users',
+      accept: (session) => incoming.accept(session.sip),
+      place: (destination, call, session) =>
+        this.#required('platform').call({
+          callId: call.id,
+          to: destination.users,
+          from: incoming.from,
+          media: session.webrtc,
+          kinds: incoming.offered,
+          ...(destination.userInfo ? { userInfo: destination.userInfo } : {}),
+          ...(destination.ringTimeoutMs ? { ringTimeoutMs: destination.ringTimeoutMs } : {}),
+        }),
     });
   }
 
-  async #fromPlatform(incoming: IncomingPlatformCall): Promise<void> {
-    const call = this.#open(incoming, 'platform-to-sip');
+  #fromPlatform(incoming: IncomingPlatformCall): Promise<void> {
+    return this.#cross(incoming, 'platform-to-sip', incoming.userInfo, {
+      leadsTo: 'sip',
+      wrongDestination: 'an app call can only be routed to SIP',
+      accept: (session) => incoming.accept(session.webrtc),
+      place: (destination, call, session) =>
+        this.#required('sip').call({
+          callId: call.id,
+          to: destination.uri,
+          caller: incoming.from,
+          media: session.sip,
+          kinds: incoming.offered,
+          ...(destination.account ? { account: destination.account } : {}),
+          ...(destination.headers ? { headers: destination.headers } : {}),
+        }),
+    });
+  }
+
+  /**
+   * One crossing, either way: open the call, admit and route it, create the media session, take the caller's
+   * leg with its side of the session, then place the other leg with the other side.
+   */
+  async #cross<K extends RouteDestination['kind']>(
+    incoming: Incoming,
+    direction: Call['direction'],
+    attributes: Readonly<Record<string, string>>,
+    crossing: {
+      readonly leadsTo: K;
+      /** Why a destination of the other kind is refused. */
+      readonly wrongDestination: string;
+      accept(session: MediaSession): Promise<SipLeg | PlatformLeg>;
+      place(
+        destination: Extract<RouteDestination, { kind: K }>,
+        call: Call,
+        session: MediaSession,
+      ): Promise<SipLeg | PlatformLeg>;
+    },
+  ): Promise<void> {
+    const call = this.#open(incoming, direction);
     if (!call) return;
-    await this.#setUp(call, incoming, incoming.userInfo, async (request) => {
+    await this.#setUp(call, incoming, attributes, async (request) => {
       const destination = await this.#decide(call, request);
       if (!('kind' in destination))
         return this.#refuse(call, incoming, destination.reason, destination.detail);
-      if (destination.kind !== 'sip')
-        return this.#refuse(call, incoming, 'not-found', 'an app call can only be routed to SIP');
-      const { media, sip } = this.#required(['media', 'sip']);
-      const session = await media.createSession({
+      if (destination.kind !== crossing.leadsTo)
+        return this.#refuse(call, incoming, 'not-found', crossing.wrongDestination);
+      this.#required(crossing.leadsTo); // fail before any media is set up when the other side is missing
+      const session = await this.#required('media').createSession({
         callId: call.id,
         logger: call.logger.child({ component: 'media' }),
       });
       this.#attachMedia(call, session);
-      const platformLeg = await incoming.accept(session.webrtc);
-      this.#attachLeg(call, platformLeg);
+      this.#attachLeg(call, await crossing.accept(session));
       if (call.closed) return;
-      const sipLeg = await sip.call({
-        callId: call.id,
-        to: destination.uri,
-        caller: incoming.from,
-        media: session.sip,
-        kinds: incoming.offered,
-        ...(destination.account ? { account: destination.account } : {}),
-        ...(destination.headers ? { headers: destination.headers } : {}),
-      });
-      this.#attachLeg(call, sipLeg);
+      this.#attachLeg(
+        call,
+        await crossing.place(destination as Extract<RouteDestination, { kind: K }>, call, session),
+      );
     });
   }
 
@@ -204,12 +220,10 @@ export class CallBridge {
     await call.close(reason, 'gateway', detail);
   }
 
-  #required<K extends 'sip' | 'media' | 'platform'>(
-    names: readonly K[],
-  ): { [P in K]: NonNullable<CallBridgeOptions[P]> } {
-    const missing = names.filter((name) => !this.#options[name]);
-    if (missing.length > 0) throw new Error(`no ${missing.join(' and no ')} adapter is configured`);
-    return Object.fromEntries(names.map((name) => [name, this.#options[name]])) as never;
+  #required<K extends 'sip' | 'media' | 'platform'>(name: K): NonNullable<CallBridgeOptions[K]> {
+    const adapter = this.#options[name];
+    if (!adapter) throw new Error(`no ${name} adapter is configured`);
+    return adapter as NonNullable<CallBridgeOptions[K]>;
   }
 
   /**
