@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readWavSamples, writeToneWav } from './audio.ts';
+import { readWavSamples, toneBlocks, writeToneWav } from './audio.ts';
 import { freePort, startProcess, type TestProcess, waitFor } from './processes.ts';
 
 export interface BaresipEvent {
@@ -38,6 +38,11 @@ export interface BaresipPhone {
   ): Promise<BaresipEvent>;
   /** Samples of the newest recording of what the phone heard (after the call). */
   heardSamples(): Int16Array;
+  /**
+   * How many 20 ms blocks of its recording carry `hz`, once the recording (written after the call closed) has
+   * stopped growing.
+   */
+  heardTone(hz: number): Promise<number>;
   readonly output: () => string;
   close(): Promise<void>;
 }
@@ -158,6 +163,16 @@ export async function startBaresipPhone(options: BaresipPhoneOptions): Promise<B
         .sort();
       const newest = heard.at(-1);
       return newest ? readWavSamples(join(recordings, newest)) : new Int16Array(0);
+    },
+    heardTone(hz) {
+      let previous = -1;
+      return waitFor('the phone recording', async () => {
+        const blocks = toneBlocks(phone.heardSamples(), hz);
+        const settled = blocks > 0 && blocks === previous;
+        previous = blocks;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return settled ? blocks : undefined;
+      });
     },
     async close() {
       control.destroy();
