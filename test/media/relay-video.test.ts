@@ -13,7 +13,7 @@ import { VideoEchoPeer } from '../harness/media/VideoEchoPeer.ts';
 describe('video forwarding with keyframe mediation', () => {
   const media = useBrowserAndRelay([48000, 48999]);
 
-  for (const codec of ['VP8', 'H264'] as const) {
+  for (const codec of ['VP8', 'H264', 'VP9'] as const) {
     it(`forwards ${codec} both ways relays PLI/FIR from the phone to the browser's encoder, and browser PLIs to the phone`, async () => {
       const page = await media.browser.page({ toneHz: 700, listenHz: 1000, video: codec });
       const audioPeer = await new RtpPeer('PCMU', 1000, 700).bind();
@@ -32,7 +32,7 @@ describe('video forwarding with keyframe mediation', () => {
         expect(offer).toMatch(/m=video \d+ RTP\/AVP \d+/);
         expect(offer).toContain('a=rtcp-fb:* nack pli');
         expect(offer).toContain('a=rtcp-fb:* ccm fir');
-        const pt = codec === 'VP8' ? 96 : 97;
+        const pt = { VP8: 96, H264: 97, VP9: 98 }[codec];
         const answer = audioPeer
           .answer(offer)
           .replace(

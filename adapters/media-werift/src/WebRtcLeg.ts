@@ -18,6 +18,7 @@ import {
   usePCMU,
   usePLI,
   useVP8,
+  useVP9,
 } from 'werift';
 import {
   type AudioCodecName,
@@ -62,6 +63,7 @@ const VIDEO_FEEDBACK = () => [usePLI(), useFIR()];
 const WEBRTC_VIDEO_CODEC: Readonly<Record<VideoCodecName, () => RTCRtpCodecParameters>> = {
   VP8: () => useVP8({ payloadType: 96, rtcpFeedback: VIDEO_FEEDBACK() }),
   H264: () => useH264({ payloadType: 102, rtcpFeedback: VIDEO_FEEDBACK() }),
+  VP9: () => useVP9({ payloadType: 98, rtcpFeedback: VIDEO_FEEDBACK() }),
 };
 
 const ignore = (): void => {};

@@ -19,7 +19,7 @@ export interface WeriftRelayOptions {
   readonly iceLite?: boolean;
   /** Audio codecs in preference order, for both legs. Default opus, G722, PCMU, PCMA. */
   readonly audioCodecs?: readonly AudioCodecName[];
-  /** Video codecs forwarded (never transcoded) between the legs, in preference order. Default VP8, H264; [] disables video. */
+  /** Video codecs forwarded (never transcoded) between the legs, in preference order. Default VP8, H264, VP9; [] disables video. */
   readonly videoCodecs?: readonly VideoCodecName[];
   /** Packetization we ask for on the SIP leg. Default 20. */
   readonly ptimeMs?: number;
@@ -48,7 +48,7 @@ export function resolveOptions(options: WeriftRelayOptions): ResolvedRelayOption
     icePortRange: options.icePortRange,
     iceLite: options.iceLite ?? false,
     audioCodecs: options.audioCodecs ?? ['opus', 'G722', 'PCMU', 'PCMA'],
-    videoCodecs: options.videoCodecs ?? ['VP8', 'H264'],
+    videoCodecs: options.videoCodecs ?? ['VP8', 'H264', 'VP9'],
     ptimeMs: options.ptimeMs ?? 20,
     srtp: options.srtp ?? 'optional',
     rtcpIntervalMs: options.rtcpIntervalMs ?? 5000,

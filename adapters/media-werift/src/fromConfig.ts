@@ -42,7 +42,7 @@ const OPTIONS: Record<keyof WeriftRelayOptions, [Check, string]> = {
   icePortRange: [isPortRange, 'a [low, high] port range'],
   iceLite: [isBoolean, 'true or false'],
   audioCodecs: [isListOf('opus', 'G722', 'PCMU', 'PCMA'), "a list of 'opus', 'G722', 'PCMU', 'PCMA'"],
-  videoCodecs: [isListOf('VP8', 'H264'), "a list of 'VP8', 'H264'"],
+  videoCodecs: [isListOf('VP8', 'H264', 'VP9'), "a list of 'VP8', 'H264', 'VP9'"],
   ptimeMs: [isNumber, 'milliseconds'],
   srtp: [oneOf('off', 'optional', 'required'), "'off', 'optional' or 'required'"],
   rtcpIntervalMs: [isNumber, 'milliseconds'],

@@ -47,11 +47,12 @@ export function rtpClockRate(codec: AudioCodecName): number {
   return codec === 'opus' ? 48000 : 8000;
 }
 
-export type VideoCodecName = 'VP8' | 'H264';
+export type VideoCodecName = 'VP8' | 'H264' | 'VP9';
 
 /** The video codecs we forward (never transcode) on the SIP leg, with the payload types we offer. */
 export const sipVideoCodecs: Readonly<Record<VideoCodecName, CodecDescription>> = {
   VP8: { name: 'VP8', payloadType: 96, clockRate: 90000, channels: 1 },
+  VP9: { name: 'VP9', payloadType: 98, clockRate: 90000, channels: 1 },
   H264: {
     name: 'H264',
     payloadType: 97,
@@ -63,5 +64,5 @@ export const sipVideoCodecs: Readonly<Record<VideoCodecName, CodecDescription>> 
 
 export function videoCodecName(name: string): VideoCodecName | undefined {
   const upper = name.toUpperCase();
-  return upper === 'VP8' || upper === 'H264' ? upper : undefined;
+  return upper === 'VP8' || upper === 'H264' || upper === 'VP9' ? upper : undefined;
 }
