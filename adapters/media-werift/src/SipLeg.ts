@@ -385,6 +385,11 @@ export class SipLeg implements SipMediaEndpoint {
     this.#videoStream.send(sourceSsrc, sourceSequence, timestamp, marker, payload, nowMs);
   }
 
+  /** The phone asked for a keyframe over SIP INFO: handled like its RTCP PLI/FIR (the browser is asked). */
+  keyframeRequestedByPeer(): void {
+    this.#handlers.keyframeRequested();
+  }
+
   /** Asks the phone for a keyframe: RTCP PLI and FIR, and `keyframeRequests$` for the SIP adapter's INFO. */
   requestKeyframe(): void {
     if (!this.#videoStream.video) return;

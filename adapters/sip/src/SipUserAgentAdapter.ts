@@ -116,6 +116,7 @@ export class SipUserAgentAdapter implements SipAdapter {
       local: request.from ?? { uri: userAgent.configuration.uri.toString() },
       remote: { uri: request.to },
       sessionTimerSec: this.#sessionTimerSec,
+      media: request.media,
       logger: (this.#logger as Logger).child({ callId: request.callId, sipCallId: inviter.request.callId }),
     });
     this.#bindings.bind(inviter, {

@@ -17,6 +17,7 @@ describe('trunk role with sipp', () => {
   const peers: RtpTestPeer[] = [];
   const incoming: IncomingSipCall[] = [];
   const inboundEvents = new Map<SipLeg, LegEvent[]>();
+  const inboundEndpoints: ReturnType<typeof asSipEndpoint>[] = [];
   let trunk = '';
 
   beforeAll(async () => {
@@ -30,7 +31,9 @@ describe('trunk role with sipp', () => {
       void (async () => {
         const peer = await RtpTestPeer.open({ toneHz: 1000 });
         peers.push(peer);
-        const leg = await call.accept(asSipEndpoint(peer));
+        const endpoint = asSipEndpoint(peer);
+        inboundEndpoints.push(endpoint);
+        const leg = await call.accept(endpoint);
         const events: LegEvent[] = [];
         inboundEvents.set(leg, events);
         leg.events$.subscribe((event) => events.push(event));
@@ -178,6 +181,29 @@ describe('trunk role with sipp', () => {
       { type: 'dtmf', digit: '5', durationMs: 160, via: 'sip-info' },
       { type: 'dtmf', digit: '#', durationMs: 160, via: 'sip-info' },
     ]);
+  });
+
+  it('passes a phone’s SIP INFO picture_fast_update to the relay, and sends the relay’s keyframe wish as one', async () => {
+    const before = inboundEndpoints.length;
+    const sipp = await runSipp({
+      scenario: 'uac_info_picture_fast_update.xml',
+      remote: trunk,
+      service: '1005',
+    });
+    await waitFor(
+      'the phone’s keyframe request to reach the relay',
+      () => inboundEndpoints[before]?.keyframesAskedByPhone === 1,
+    );
+    inboundEndpoints[before]!.askPhoneForKeyframe();
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    // The INFO the phone received from the gateway carries the RFC 5168 body.
+    const received = result.messages
+      .split(/-{20,}/)
+      .filter((entry) => /message received/i.test(entry) && /^INFO /m.test(entry));
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatch(/^Content-Type: application\/media_control\+xml/im);
+    expect(received[0]).toContain('<picture_fast_update/>');
   });
 
   it('sends DTMF as SIP INFO (application/dtmf-relay)', async () => {

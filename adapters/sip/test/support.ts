@@ -2,7 +2,7 @@
 // presented as the media relay's SIP endpoint.
 import type { AdapterContext, GatewayEvent, SipMediaEndpoint } from '@cubebridge/core';
 import { pino } from 'pino';
-import { NEVER } from 'rxjs';
+import { Subject } from 'rxjs';
 import type { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
 import { waitFor } from '../../../test/harness/sip/processes.ts';
 
@@ -34,11 +34,25 @@ export function recordingContext(): RecordingContext {
   };
 }
 
-/** The RTP test peer as a `SipMediaEndpoint` (it has no keyframes to ask for). */
-export function asSipEndpoint(peer: RtpTestPeer): SipMediaEndpoint {
+/**
+ * The RTP test peer as a `SipMediaEndpoint`. It has no video, but the test can play the relay's keyframe
+ * wishes (`askPhoneForKeyframe`) and see the phone's (`keyframesAskedByPhone`).
+ */
+export function asSipEndpoint(
+  peer: RtpTestPeer,
+): SipMediaEndpoint & { askPhoneForKeyframe(): void; readonly keyframesAskedByPhone: number } {
+  const keyframeRequests = new Subject<void>();
+  let keyframesAskedByPhone = 0;
   return {
     kind: 'sip',
-    keyframeRequests$: NEVER,
+    keyframeRequests$: keyframeRequests.asObservable(),
+    askPhoneForKeyframe: () => keyframeRequests.next(),
+    keyframeRequestedByPeer: () => {
+      keyframesAskedByPhone++;
+    },
+    get keyframesAskedByPhone() {
+      return keyframesAskedByPhone;
+    },
     createOffer: (options) => peer.createOffer(options),
     setRemoteAnswer: (sdp) => peer.setRemoteAnswer(sdp),
     setRemoteOffer: (sdp) => peer.setRemoteOffer(sdp),

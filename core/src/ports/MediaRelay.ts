@@ -41,8 +41,13 @@ export interface OfferOptions {
 /** The SIP side: RTP/AVP or SDES-SRTP over UDP, with symmetric latching. */
 export interface SipMediaEndpoint extends SdpEndpoint {
   readonly kind: 'sip';
-  /** Ask the SIP side for a keyframe without RTCP feedback (SIP INFO picture_fast_update is sent by the SIP adapter). */
+  /**
+   * The relay wants a keyframe from the phone: besides RTCP PLI/FIR, the SIP adapter sends SIP INFO
+   * `picture_fast_update` for phones without RTCP feedback.
+   */
   readonly keyframeRequests$: Observable<void>;
+  /** The phone asked for a keyframe out of band (SIP INFO `picture_fast_update`): ask the WebRTC sender for one. */
+  keyframeRequestedByPeer(): void;
 }
 
 /** The WebRTC side: ICE + DTLS-SRTP on a werift (or other) peer connection. */

@@ -232,6 +232,7 @@ function endpoint(kind: 'sip' | 'webrtc') {
     setRemoteAnswer: async () => {},
     setRemoteOffer: async () => {},
     keyframeRequests$: new Subject<void>(),
+    keyframeRequestedByPeer: () => {},
     localCandidates$: new Subject(),
     addRemoteCandidate: async () => {},
   };

@@ -106,6 +106,7 @@ export class IncomingCall implements IncomingSipCall {
       remote: this.from,
       logger: this.#logger,
       sessionTimerSec: this.#sessionTimerSec,
+      media,
     });
     this.#bindings.bind(this.#invitation, {
       endpoint: media,

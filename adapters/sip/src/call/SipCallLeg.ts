@@ -1,11 +1,12 @@
 // One SIP call leg (an inbound Invitation or an outbound Inviter) seen through the core's CallLeg port:
 // ring/answer/hangup/hold/resume/DTMF/transfer in, LegEvents out.
-import type { EndReason, LegEvent, Logger, Party, SipLeg } from '@cubebridge/core';
-import { type Observable, ReplaySubject } from 'rxjs';
+import type { EndReason, LegEvent, Logger, Party, SipLeg, SipMediaEndpoint } from '@cubebridge/core';
+import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
 import { type Info, Invitation, Inviter, type Referral, type Session, SessionState, UserAgent } from 'sip.js';
 import { SipCallError } from '../errors.ts';
 import { reasonForStatus, statusForReason } from './endReasons.ts';
 import { parseDtmfInfo } from './dtmfInfo.ts';
+import { isPictureFastUpdate, mediaControlType, pictureFastUpdateBody } from './pictureFastUpdate.ts';
 import { parseSessionExpires, SessionTimer } from './SessionTimer.ts';
 import type { MediaDescriptionOptions } from './MediaEndpointSdh.ts';
 
@@ -20,6 +21,8 @@ export interface SipCallLegOptions {
   readonly logger: Logger;
   /** RFC 4028 session interval to ask for or grant, seconds; 0 turns session timers off. */
   readonly sessionTimerSec: number;
+  /** The relay's side of this call: its keyframe wishes go out as SIP INFO, the phone's come in. */
+  readonly media: SipMediaEndpoint;
 }
 
 export class SipCallLeg implements SipLeg {
@@ -41,6 +44,8 @@ export class SipCallLeg implements SipLeg {
   /** Outbound: the answer a provisional response (183) brought, applied before the call was answered. */
   #earlyAnswer: string | undefined;
   #earlyMediaReported = false;
+  readonly #media: SipMediaEndpoint;
+  readonly #keyframeRequests: Subscription;
   readonly #sessionTimerSec: number;
   readonly #sessionTimer = new SessionTimer({
     refresh: () => this.#reInvite({ hold: this.#heldLocally }),
@@ -52,6 +57,10 @@ export class SipCallLeg implements SipLeg {
 
   constructor(options: SipCallLegOptions) {
     this.id = options.id;
+    this.#media = options.media;
+    this.#keyframeRequests = options.media.keyframeRequests$.subscribe(
+      () => void this.#sendPictureFastUpdate(),
+    );
     this.#session = options.session;
     this.#logger = options.logger;
     this.#sessionTimerSec = options.sessionTimerSec;
@@ -288,9 +297,28 @@ export class SipCallLeg implements SipLeg {
     if (state === SessionState.Terminated) queueMicrotask(() => this.#finish());
   }
 
+  /** Phones that do not understand it answer 415 or 501: that is their business, not an error of the call. */
+  async #sendPictureFastUpdate(): Promise<void> {
+    if (this.#ended || this.#session.state !== SessionState.Established) return;
+    try {
+      await this.#session.info({
+        requestOptions: {
+          body: {
+            contentDisposition: 'session',
+            contentType: mediaControlType,
+            content: pictureFastUpdateBody,
+          },
+        },
+      });
+    } catch (error) {
+      this.#logger.debug({ err: error, leg: this.id }, 'picture_fast_update INFO not sent');
+    }
+  }
+
   #finish(): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#keyframeRequests.unsubscribe();
     this.#sessionTimer.close();
     this.#emit(
       this.#pendingEnd ?? { type: 'ended', reason: this.#answered ? 'normal' : 'error', by: 'remote' },
@@ -300,6 +328,11 @@ export class SipCallLeg implements SipLeg {
 
   #onInfo(info: Info): void {
     const request = info.request;
+    if (isPictureFastUpdate(request.getHeader('content-type') ?? '', request.body)) {
+      info.accept().catch(() => undefined);
+      this.#media.keyframeRequestedByPeer();
+      return;
+    }
     const digit = parseDtmfInfo(request.getHeader('content-type') ?? '', request.body);
     if (!digit) {
       info.reject({ statusCode: 415 }).catch(() => undefined);

@@ -54,6 +54,7 @@ function fixedEndpoint(): SipMediaEndpoint {
   return {
     kind: 'sip',
     keyframeRequests$: NEVER,
+    keyframeRequestedByPeer: () => {},
     negotiated: { audio: true, video: false },
     createOffer: async () => sdp,
     createAnswer: async () => sdp,
