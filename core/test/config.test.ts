@@ -164,6 +164,8 @@ describe('configuration sources', () => {
         CONNECTYCUBE_AUTH_KEY: 'key',
         CONNECTYCUBE_AUTH_SECRET: 'secret',
         CONNECTYCUBE_ACCOUNT_KEY: 'account',
+        CONNECTYCUBE_GATEWAY_LOGIN: 'gateway',
+        CONNECTYCUBE_GATEWAY_PASSWORD: 'gw-pass',
         USER_MAPPINGS: 'sip:joao@empresa.com=12345, sip:maria@empresa.com=67890',
       },
     });

@@ -48,6 +48,9 @@ export const environmentKeys: readonly EnvironmentKey[] = [
   { variable: 'CONNECTYCUBE_API_ENDPOINT', path: ['connectycube', 'endpoints', 'api'] },
   { variable: 'CONNECTYCUBE_CHAT_ENDPOINT', path: ['connectycube', 'endpoints', 'chat'] },
   { variable: 'CONNECTYCUBE_IDENTITY', path: ['connectycube', 'identity'] },
+  /** The ConnectyCube user the gateway logs in as (gateway identity mode). */
+  { variable: 'CONNECTYCUBE_GATEWAY_LOGIN', path: ['connectycube', 'user', 'login'] },
+  { variable: 'CONNECTYCUBE_GATEWAY_PASSWORD', path: ['connectycube', 'user', 'password'] },
   { variable: 'USER_MAPPINGS', path: ['mappings'], parse: parseMappings },
 ];
 
