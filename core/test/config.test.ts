@@ -177,6 +177,7 @@ describe('configuration sources', () => {
       authKey: 'key',
       authSecret: 'secret',
       accountKey: 'account',
+      user: { login: 'gateway', password: 'gw-pass' },
     });
     expect(config.mappings).toEqual({ 'sip:joao@empresa.com': '12345', 'sip:maria@empresa.com': '67890' });
     expect(environmentSources.get('sip.username')).toBe('SIP_USERNAME');
