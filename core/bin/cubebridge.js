@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 
 const cli = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(cli)) {
-  process.stderr.write('cubebridge: @cubebridge/core is not built (dist/ is missing): run `pnpm build`, or `pnpm cubebridge` from the repository\n');
+  process.stderr.write(
+    'cubebridge: @cubebridge/core is not built (dist/ is missing): run `pnpm build`, or `pnpm cubebridge` from the repository\n',
+  );
   process.exit(1);
 }
 await import(cli.href);
