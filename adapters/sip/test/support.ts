@@ -1,9 +1,15 @@
 // Test support for the SIP adapter: an AdapterContext that records events, and the RTP test peer
 // presented as the media relay's SIP endpoint.
-import type { AdapterContext, GatewayEvent, SipMediaEndpoint } from '@cubebridge/core';
+import type {
+  AdapterContext,
+  GatewayEvent,
+  IncomingSipCall,
+  SipAdapter,
+  SipMediaEndpoint,
+} from '@cubebridge/core';
 import { pino } from 'pino';
-import { Subject } from 'rxjs';
-import type { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
+import { Subject, type Subscription } from 'rxjs';
+import { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
 import { waitFor } from '../../../test/harness/sip/processes.ts';
 
 export interface RecordingContext {
@@ -61,4 +67,24 @@ export function asSipEndpoint(
       return peer.negotiated;
     },
   };
+}
+
+/**
+ * Answers every call the adapter receives, with a fresh RTP test peer as the media side (pushed to `peers`, for
+ * the test to close); `incoming`, if given, collects the calls.
+ */
+export function answerEveryCall(
+  adapter: SipAdapter,
+  peers: RtpTestPeer[],
+  incoming?: IncomingSipCall[],
+): Subscription {
+  return adapter.incoming$.subscribe((call) => {
+    incoming?.push(call);
+    void (async () => {
+      const peer = await RtpTestPeer.open({ toneHz: 1000 });
+      peers.push(peer);
+      const leg = await call.accept(asSipEndpoint(peer));
+      await leg.answer();
+    })();
+  });
 }

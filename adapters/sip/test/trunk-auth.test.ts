@@ -4,12 +4,12 @@ import { createHash } from 'node:crypto';
 import type { AdapterContext, IncomingSipCall } from '@cubebridge/core';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
+import type { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
 import { runSipp, stopSipps } from '../../../test/harness/sip/sipp.ts';
 import { sipAdapter } from '../src/index.ts';
 import { TrunkDigestAuth } from '../src/roles/TrunkDigestAuth.ts';
 import { parseWireMessage } from '../src/transport/SipWireMessage.ts';
-import { asSipEndpoint } from './support.ts';
+import { answerEveryCall } from './support.ts';
 
 const password = 'pa55-w0rd-never-logged';
 
@@ -37,15 +37,7 @@ describe('trunk digest challenge with sipp', () => {
     const address = adapter.trunkAddress;
     if (!address) throw new Error('trunk did not bind');
     trunk = `${address.address}:${address.port}`;
-    adapter.incoming$.subscribe((call) => {
-      incoming.push(call);
-      void (async () => {
-        const peer = await RtpTestPeer.open({ toneHz: 1000 });
-        peers.push(peer);
-        const leg = await call.accept(asSipEndpoint(peer));
-        await leg.answer();
-      })();
-    });
+    answerEveryCall(adapter, peers, incoming);
   });
 
   afterEach(async () => {
