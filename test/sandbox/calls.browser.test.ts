@@ -82,9 +82,12 @@ describe('1:1 calls between two browsers through the sandbox', { timeout: 90_000
     await bob.accept();
     const remote = await bob.waitForSessionEvent('remote-stream', sessionId);
     expect(remote).toMatchObject({ audio: 1, video: 1 });
+    // Bob's remote stream exists as soon as he applies Alice's offer, before his accept reaches her: wait for
+    // it, or his stop can overtake her handling of the accept and close the session first.
+    await alice.waitForSessionEvent('accept', sessionId);
     await bob.hangUp();
     await alice.waitForSessionEvent('stop', sessionId);
-    expect(await eventsOf(alice, sessionId)).toContain('accept');
+    expect(await eventsOf(alice, sessionId)).toEqual(expect.arrayContaining(['accept', 'stop']));
   });
 
   it('rejected over chat: the caller gets the reject with its userInfo', async () => {
