@@ -7,7 +7,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { connectycube } from '@cubebridge/connectycube';
 import { type Sandbox, startSandbox } from '@cubebridge/connectycube-sandbox';
-import { createGateway, createLogger, type Gateway, type GatewayEvent } from '@cubebridge/core';
+import {
+  createGateway,
+  createLogger,
+  type Gateway,
+  type GatewayEvent,
+  type PluginEntry,
+} from '@cubebridge/core';
 import type { Browser } from 'playwright-core';
 import { weriftRelay } from '../../adapters/media-werift/src/index.ts';
 import { sipAdapter } from '../../adapters/sip/src/index.ts';
@@ -48,6 +54,10 @@ export interface BridgeOptions {
    * ConnectyCube user dave (mapped `sip:bob@127.0.0.1` ⇄ dave), carol is the fallback identity.
    */
   readonly identity?: 'gateway' | 'mirrored';
+  /** Plugins beside the routing plugin (recording, metrics, …), started after it. */
+  readonly plugins?: readonly PluginEntry[];
+  /** Serve the gateway's HTTP API on a free port of 127.0.0.1 (`gateway.http.url`); off by default. */
+  readonly http?: boolean;
 }
 
 const sandboxUsers = ['alice', 'bob', 'carol', 'dave'].map((login) => ({
@@ -93,7 +103,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     const gateway = await createGateway({
       logger,
       config: {
-        http: { enabled: false },
+        http: options.http ? { host: '127.0.0.1', port: 0 } : { enabled: false },
         drainTimeoutMs: 2_000,
         // Kamailio listens on a free port, so the mapping (the address the gateway dials) carries it.
         ...(options.identity === 'mirrored'
@@ -123,7 +133,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
             : { mode: 'gateway', user: { login: 'carol', password: 'carol-password' } },
         dialingIntervalMs: 1_000,
       }),
-      plugins: [routing({ rules: options.rules?.(userIds) ?? [] })],
+      plugins: [routing({ rules: options.rules?.(userIds) ?? [] }), ...(options.plugins ?? [])],
     });
     const events: GatewayEvent[] = [];
     gateway.events$.subscribe((event) => events.push(event));
