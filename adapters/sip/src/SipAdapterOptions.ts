@@ -1,7 +1,9 @@
 // What a user configures: accounts (registration role), an optional trunk (listen role), limits and timers.
 import type { MessageLimits } from './transport/MessageGuard.ts';
 import type { RetransmitTimers } from './transport/Retransmitter.ts';
+import type { SipDnsOptions } from './transport/SipResolver.ts';
 import type { SipTlsOptions } from './transport/TcpTransport.ts';
+import type { WebSocketTlsOptions } from './transport/WebSocketTlsTransport.ts';
 
 export type SipTransportOptions =
   /** SIP over UDP from a local socket; `bindPort` 0 picks a free port. */
@@ -26,22 +28,32 @@ export type SipTransportOptions =
       readonly bindPort?: number;
       readonly advertisedHost?: string;
     }
-  /** SIP over WebSocket (sip.js's own transport with Node's WebSocket): `ws://` or `wss://`. */
-  | { readonly kind: 'ws'; readonly server: string };
+  /**
+   * SIP over WebSocket (sip.js's own transport): `ws://` or `wss://`. Node's WebSocket by default (server
+   * certificate checked against Node's roots); with `tls`, trusted CAs and a client certificate for `wss://`.
+   */
+  | { readonly kind: 'ws'; readonly server: string; readonly tls?: WebSocketTlsOptions };
 
 export interface SipAccountOptions {
   /** Name used in events and `call({ account })`; defaults to the AoR's user. */
   readonly name?: string;
   /** Address of record, e.g. `sip:1001@pbx.example.com`. */
   readonly aor: string;
-  readonly transport: SipTransportOptions;
+  /**
+   * Default: TLS (server certificate checked against Node's roots) when the registrar, or else the AoR, is a
+   * `sips:` URI (RFC 3261 §19.1), UDP otherwise. A `sips:` registrar with UDP, TCP or WS is refused.
+   */
+  readonly transport?: SipTransportOptions;
   /** Digest user name; defaults to the AoR's user. */
   readonly username?: string;
   /** Digest password (never logged). */
   readonly password?: string;
   /** Digest HA1 = MD5(username:realm:password), instead of the password. */
   readonly ha1?: string;
-  /** Registrar URI; defaults to the AoR's domain. For UDP it is also the outbound proxy unless `proxy` is set. */
+  /**
+   * Registrar URI; defaults to the AoR's domain. Also the outbound proxy unless `proxy` is set. A name is
+   * resolved as RFC 3263 says: no port → DNS SRV (`_sip._udp`, `_sip._tcp`, `_sips._tcp`), then A/AAAA.
+   */
   readonly registrar?: string;
   /** Outbound proxy (UDP), e.g. `sip:127.0.0.1:5060`: out-of-dialog requests get it as a loose Route. */
   readonly proxy?: string;
@@ -102,6 +114,13 @@ export interface SipAdapterOptions {
    * to callers that ask; the refresher re-INVITEs at half the interval, the other side ends a silent session.
    */
   readonly sessionTimerSec?: number;
+  /** How SIP URIs with names are resolved (RFC 3263: SRV, then A/AAAA); default the system's DNS. */
+  readonly dns?: SipDnsOptions;
+  /**
+   * TCP and TLS: a connection (accepted or opened) that carried no SIP message for this long is closed,
+   * unless a call or registration of ours still uses it. Seconds, default 120; 0 keeps them open.
+   */
+  readonly connectionIdleTimeoutSec?: number;
   /** Unanswered inbound calls get 480 after this many seconds (default 60). */
   readonly noAnswerTimeoutSec?: number;
   readonly userAgentString?: string;

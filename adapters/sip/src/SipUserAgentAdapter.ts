@@ -20,6 +20,8 @@ import { SipTrunk } from './roles/SipTrunk.ts';
 import { sipUri } from './roles/userAgentOptions.ts';
 import type { SipAdapterOptions } from './SipAdapterOptions.ts';
 import { defaultMessageLimits } from './transport/MessageGuard.ts';
+import { SipResolver } from './transport/SipResolver.ts';
+import { SocketTransport } from './transport/SocketTransport.ts';
 
 export class SipUserAgentAdapter implements SipAdapter {
   readonly name = 'sip';
@@ -62,7 +64,12 @@ export class SipUserAgentAdapter implements SipAdapter {
       context,
       logger,
       bindings: this.#bindings,
-      wire: { limits: { ...defaultMessageLimits, ...this.#options.limits } },
+      // One resolver for every role, so they share its cache.
+      wire: {
+        limits: { ...defaultMessageLimits, ...this.#options.limits },
+        resolver: new SipResolver(this.#options.dns),
+      },
+      idleTimeoutSec: this.#options.connectionIdleTimeoutSec ?? 120,
       timers: { t1Ms: 500, t2Ms: 4000, ...this.#options.timers },
       noAnswerTimeoutSec: this.#options.noAnswerTimeoutSec ?? 60,
       userAgentString: this.#options.userAgentString ?? 'CubeBridge',
@@ -99,6 +106,7 @@ export class SipUserAgentAdapter implements SipAdapter {
     if (this.#state !== 'started') throw new SipCallError(`cannot call: the adapter is ${this.#state}`);
     const userAgent = this.#userAgentFor(request.account);
     const target = sipUri(request.to);
+    await firstHopReachable(userAgent, request.to);
     const extraHeaders = Object.entries(request.headers ?? {}).map(([name, value]) => `${name}: ${value}`);
     if (this.#sessionTimerSec > 0)
       extraHeaders.push(`Session-Expires: ${this.#sessionTimerSec}`, 'Supported: timer');
@@ -152,6 +160,21 @@ export class SipUserAgentAdapter implements SipAdapter {
     const first = this.#accounts[0] ?? this.#trunk;
     if (!first) throw new SipCallError('no SIP account or trunk to call through');
     return first.userAgent;
+  }
+}
+
+/**
+ * Resolves where the INVITE will go first (the outbound proxy, else the target), so that a name that does not
+ * resolve fails `call()` with the resolver's reason rather than a leg ended by sip.js's bare local 503.
+ */
+async function firstHopReachable(userAgent: UserAgent, to: string): Promise<void> {
+  const transport = userAgent.transport;
+  if (!(transport instanceof SocketTransport)) return;
+  const firstHop = userAgent.configuration.preloadedRouteSet[0] ?? to;
+  try {
+    await transport.resolveUri(firstHop);
+  } catch (error) {
+    throw new SipCallError(`cannot call ${to}: ${(error as Error).message}`);
   }
 }
 

@@ -9,6 +9,8 @@ export type {
 export type { MessageLimits } from './transport/MessageGuard.ts';
 export type { RetransmitTimers } from './transport/Retransmitter.ts';
 export type { SipTlsOptions } from './transport/TcpTransport.ts';
+export { type SipDnsOptions, SipResolveError } from './transport/SipResolver.ts';
+export type { WebSocketTlsOptions } from './transport/WebSocketTlsTransport.ts';
 export { SipCallError, SipOptionsError } from './errors.ts';
 export { reasonForStatus, statusForReason } from './call/endReasons.ts';
 export { default, accountFromConfig, optionsFromConfig } from './fromConfig.ts';

@@ -1,4 +1,5 @@
-// A throwaway CA and a server certificate for 127.0.0.1 (subjectAltName IP), made with openssl for TLS tests.
+// A throwaway CA and a server certificate for 127.0.0.1 (subjectAltName IP, plus any DNS names asked for),
+// made with openssl for TLS tests.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ export interface TestCertificates {
   readonly key: string;
 }
 
-export function makeTestCertificates(): TestCertificates {
+export function makeTestCertificates(options: { dnsNames?: readonly string[] } = {}): TestCertificates {
   const dir = mkdtempSync(join(tmpdir(), 'cb-certs-'));
   const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -30,7 +31,8 @@ export function makeTestCertificates(): TestCertificates {
       '/CN=CubeBridge test CA',
     );
     run('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    const names = (options.dnsNames ?? []).map((name) => `,DNS:${name}`).join('');
+    writeFileSync(join(dir, 'san.ext'), `subjectAltName=IP:127.0.0.1${names}\n`);
     run(
       'x509',
       '-req',

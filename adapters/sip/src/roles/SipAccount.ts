@@ -13,10 +13,12 @@ import {
   UserAgentState,
 } from 'sip.js';
 import type { MediaBindings } from '../call/MediaEndpointSdh.ts';
-import type { SipAccountOptions } from '../SipAdapterOptions.ts';
+import { SipOptionsError } from '../errors.ts';
+import type { SipAccountOptions, SipTransportOptions } from '../SipAdapterOptions.ts';
 import type { RetransmitTimers } from '../transport/Retransmitter.ts';
 import type { SipWireOptions } from '../transport/SipWireCodec.ts';
-import { sipUri, userAgentOptions } from './userAgentOptions.ts';
+import type { SocketTransport } from '../transport/SocketTransport.ts';
+import { sipUri, userAgentOptions, watchConnectionUse } from './userAgentOptions.ts';
 
 export interface SipRoleContext {
   readonly context: AdapterContext;
@@ -25,6 +27,8 @@ export interface SipRoleContext {
   readonly wire: Partial<SipWireOptions>;
   readonly timers: RetransmitTimers;
   readonly noAnswerTimeoutSec: number;
+  /** TCP/TLS connections without a SIP message for this long are closed unless in use (0: never). */
+  readonly idleTimeoutSec: number;
   readonly userAgentString: string | undefined;
   readonly onInvite: (invitation: Invitation, role: { kind: 'account' | 'trunk'; name: string }) => void;
 }
@@ -33,6 +37,7 @@ export class SipAccount {
   readonly name: string;
   readonly userAgent: UserAgent;
   readonly #options: SipAccountOptions;
+  readonly #transport: SipTransportOptions;
   readonly #role: SipRoleContext;
   readonly #logger: Logger;
   readonly #registrarUri: string;
@@ -49,30 +54,35 @@ export class SipAccount {
     this.#options = options;
     this.#role = role;
     this.#logger = role.logger.child({ account: this.name });
-    const registrar = options.registrar ?? `sip:${aor.host}${aor.port ? `:${aor.port}` : ''}`;
+    const registrar = options.registrar ?? `${aor.scheme}:${aor.host}${aor.port ? `:${aor.port}` : ''}`;
     const proxy = options.proxy ?? registrar;
+    const transport = transportOf(options, registrar);
+    this.#transport = transport;
     this.userAgent = new UserAgent(
       userAgentOptions({
         uri: options.aor,
         contactUser: aor.user ?? 'cubebridge',
-        transport: options.transport,
+        transport,
         wire: role.wire,
         timers: role.timers,
         routeSet:
-          options.transport.kind === 'ws'
+          transport.kind === 'ws'
             ? []
             : [
-                `<${proxy};${options.transport.kind === 'udp' || /;transport=/i.test(proxy) ? '' : `transport=${options.transport.kind};`}lr>`,
+                // A sips: URI already means TLS (RFC 5630 §3.2 deprecates adding transport=tls to it).
+                `<${proxy};${transport.kind === 'udp' || /^sips:|;transport=/i.test(proxy) ? '' : `transport=${transport.kind};`}lr>`,
               ],
         auth: { username: options.username ?? aor.user ?? '', password: options.password, ha1: options.ha1 },
         logger: this.#logger,
         bindings: role.bindings,
         noAnswerTimeoutSec: role.noAnswerTimeoutSec,
         keepaliveSec: options.keepaliveSec ?? 30,
+        idleTimeoutSec: role.idleTimeoutSec,
         userAgentString: role.userAgentString,
         onInvite: (invitation) => role.onInvite(invitation, { kind: 'account', name: this.name }),
       }),
     );
+    watchConnectionUse(this.userAgent);
     this.#registrarUri = registrar;
     this.#proxyUri = proxy;
   }
@@ -89,14 +99,18 @@ export class SipAccount {
         { expires: this.#options.expiresSec ?? 600, registrar: sipUri(this.#registrarUri) },
         {
           accepted: (expiresSec) => this.#registered(expiresSec),
-          rejected: (reason) => this.#lost(reason),
+          rejected: (reason, local) => {
+            // sip.js reports a REGISTER it could not send as its own bare 503: say what really went wrong.
+            const sendError = (this.userAgent.transport as Partial<SocketTransport>).lastSendError;
+            this.#lost(local && sendError ? `${reason}: ${sendError}` : reason);
+          },
         },
       );
       this.#registerer.stateChange.addListener((state) => this.#onRegistererState(state));
     }
     await this.#connectAndRegister();
     const keepaliveSec = this.#options.keepaliveSec ?? 30;
-    if (this.#options.transport.kind === 'udp' && keepaliveSec > 0) {
+    if (this.#transport.kind === 'udp' && keepaliveSec > 0) {
       this.#keepaliveTimer = setInterval(() => this.#sendKeepalive(), keepaliveSec * 1000);
       this.#keepaliveTimer.unref();
     }
@@ -196,7 +210,8 @@ export class SipAccount {
 
 interface RegistrationObserver {
   accepted(expiresSec: number): void;
-  rejected(reason: string): void;
+  /** `local`: made up by sip.js (transport error, timeout), not received from the registrar. */
+  rejected(reason: string, local: boolean): void;
 }
 
 /**
@@ -224,7 +239,10 @@ class ObservedRegisterer extends Registerer {
           delegate?.onAccept?.(response);
         },
         onReject: (response) => {
-          this.#observer.rejected(`${response.message.statusCode} ${response.message.reasonPhrase}`);
+          this.#observer.rejected(
+            `${response.message.statusCode} ${response.message.reasonPhrase}`,
+            response.message.getHeader('via') === undefined,
+          );
           delegate?.onReject?.(response);
         },
       },
@@ -237,6 +255,18 @@ function grantedExpires(message: Core.IncomingResponseMessage): number | undefin
   const fromContact = /;\s*expires=(\d+)/i.exec(message.getHeaders('contact').join(','))?.[1];
   const value = Number(fromContact ?? message.getHeader('expires'));
   return Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** RFC 3261 §19.1: a sips: registrar is reached over TLS; anything else over what the options say, or UDP. */
+function transportOf(options: SipAccountOptions, registrar: string): SipTransportOptions {
+  const secure = /^sips:/i.test(registrar);
+  const transport = options.transport ?? (secure ? { kind: 'tls', tls: {} } : { kind: 'udp' });
+  if (secure && transport.kind !== 'tls') {
+    throw new SipOptionsError(
+      `account ${options.aor}: the registrar ${registrar} is a sips: URI and needs transport kind 'tls', not '${transport.kind}'`,
+    );
+  }
+  return transport;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

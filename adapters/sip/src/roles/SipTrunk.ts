@@ -8,7 +8,7 @@ import type { SipWireMessage } from '../transport/SipWireMessage.ts';
 import type { SipTlsOptions } from '../transport/TcpTransport.ts';
 import type { SipRoleContext } from './SipAccount.ts';
 import { TrunkDigestAuth } from './TrunkDigestAuth.ts';
-import { userAgentOptions } from './userAgentOptions.ts';
+import { userAgentOptions, watchConnectionUse } from './userAgentOptions.ts';
 
 export class SipTrunk {
   readonly name: string;
@@ -49,10 +49,12 @@ export class SipTrunk {
         logger: role.logger.child({ trunk: this.name }),
         bindings: role.bindings,
         noAnswerTimeoutSec: role.noAnswerTimeoutSec,
+        idleTimeoutSec: role.idleTimeoutSec,
         userAgentString: role.userAgentString,
         onInvite: (invitation) => role.onInvite(invitation, { kind: 'trunk', name: this.name }),
       }),
     );
+    watchConnectionUse(this.userAgent);
   }
 
   async start(): Promise<void> {

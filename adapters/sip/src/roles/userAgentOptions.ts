@@ -10,6 +10,7 @@ import type { RetransmitTimers } from '../transport/Retransmitter.ts';
 import type { SipWireOptions } from '../transport/SipWireCodec.ts';
 import { TcpTransport, type TcpTransportOptions } from '../transport/TcpTransport.ts';
 import { UdpTransport, type UdpTransportOptions } from '../transport/UdpTransport.ts';
+import { WebSocketTlsTransport } from '../transport/WebSocketTlsTransport.ts';
 
 export interface UserAgentBase {
   readonly uri: string;
@@ -29,6 +30,8 @@ export interface UserAgentBase {
   readonly noAnswerTimeoutSec: number;
   /** CRLF keepalive on TCP and WebSocket connections; 0 turns it off. */
   readonly keepaliveSec?: number;
+  /** TCP/TLS: close connections without a SIP message for this long, unless in use; 0 never. */
+  readonly idleTimeoutSec?: number;
   readonly userAgentString: string | undefined;
   readonly onInvite: (invitation: Invitation) => void;
 }
@@ -60,17 +63,20 @@ export function userAgentOptions(base: UserAgentBase): UserAgentOptions {
             transportOptions: {
               ...socketOptions,
               keepaliveIntervalMs: (base.keepaliveSec ?? 30) * 1000,
+              idleTimeoutMs: (base.idleTimeoutSec ?? 120) * 1000,
               tls: base.transport.kind === 'tls' ? base.transport.tls : undefined,
             } as TcpTransportOptions,
             contactParams: { transport: base.transport.kind },
             forceRport: true,
           }
         : {
-            transportConstructor: Web.Transport,
+            // Node's WebSocket takes no TLS options: with `tls`, a `ws` WebSocket (see the transport's file).
+            transportConstructor: base.transport.tls ? WebSocketTlsTransport : Web.Transport,
             transportOptions: {
               server: base.transport.server,
               traceSip: false,
               ...(base.keepaliveSec ? { keepAliveInterval: base.keepaliveSec } : {}),
+              ...(base.transport.tls ? { tls: base.transport.tls } : {}),
             },
             contactParams: { transport: 'ws' },
           };
@@ -96,6 +102,19 @@ export function userAgentOptions(base: UserAgentBase): UserAgentOptions {
     sessionDescriptionHandlerFactory: base.bindings.factory,
     delegate: { onInvite: base.onInvite },
   };
+}
+
+/**
+ * Lets the TCP/TLS idle timeout see what the user agent still uses: a Call-ID belongs to a live session
+ * (early or confirmed) or to a registration. sip.js keys both by Call-ID + From tag.
+ */
+export function watchConnectionUse(userAgent: UserAgent): void {
+  const transport = userAgent.transport;
+  if (!(transport instanceof TcpTransport)) return;
+  transport.connectionInUse = (callId) =>
+    [...Object.keys(userAgent._sessions), ...Object.keys(userAgent._registerers)].some((id) =>
+      id.startsWith(callId),
+    );
 }
 
 /** Parses a SIP URI option, failing with the option's value in the message. */

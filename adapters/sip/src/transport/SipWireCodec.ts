@@ -10,7 +10,7 @@ import {
   statelessResponse,
 } from './MessageGuard.ts';
 import type { DigestVerdict } from '../roles/TrunkDigestAuth.ts';
-import { resolveSipTarget, type SocketAddress } from './resolveSipTarget.ts';
+import { SipResolveError, SipResolver, type SocketAddress } from './SipResolver.ts';
 import {
   firstHeader,
   parseUriTarget,
@@ -39,6 +39,8 @@ export interface SipWireOptions {
   readonly acceptAnyRequestUser?: string;
   /** Called for every message dropped or refused (for logs and tests). */
   readonly onRefused?: (reason: string, from: SocketAddress) => void;
+  /** Names to addresses (RFC 3263); default: a resolver on the system's DNS. */
+  readonly resolver?: SipResolver;
 }
 
 /** Private header carrying the Request-URI as received, when `acceptAnyRequestUser` rewrote it. */
@@ -53,12 +55,14 @@ export type IncomingResult =
 export class SipWireCodec {
   readonly #options: SipWireOptions;
   readonly #protocol: 'udp' | 'tcp' | 'tls';
+  readonly #resolver: SipResolver;
   #localHostPort = '';
   #localPattern: RegExp | undefined;
 
   constructor(options: SipWireOptions, protocol: 'udp' | 'tcp' | 'tls') {
     this.#options = options;
     this.#protocol = protocol;
+    this.#resolver = options.resolver ?? new SipResolver();
   }
 
   /** Our address as written into Via and Contact, once the transport knows it. */
@@ -70,18 +74,35 @@ export class SipWireCodec {
     );
   }
 
-  /** sip.js's text → what goes on the wire, with where it must go. */
-  async outgoing(
-    message: string,
-  ): Promise<{ wire: string; parsed: SipWireMessage; destination: SocketAddress; host: string | undefined }> {
+  /**
+   * sip.js's text → what goes on the wire, with where it must go: `destinations` in the order to try them
+   * (RFC 3263 §4.3), never empty.
+   */
+  async outgoing(message: string): Promise<{
+    wire: string;
+    parsed: SipWireMessage;
+    destinations: readonly SocketAddress[];
+    host: string | undefined;
+  }> {
     const wire = message.split(this.#options.viaHost).join(this.#localHostPort);
     const parsed = parseWireMessage(wire);
     if (!parsed) throw new Error('refusing to send an unparsable SIP message');
     const target = parsed.method !== undefined ? this.#requestTarget(parsed) : undefined;
-    const destination = target
-      ? await resolveSipTarget(target.host, target.port, this.#protocol)
-      : await this.responseDestination(parsed);
-    return { wire, parsed, destination, host: target?.host };
+    const destinations = target
+      ? await this.#resolveTarget(target)
+      : [await this.responseDestination(parsed)];
+    return { wire, parsed, destinations, host: target?.host };
+  }
+
+  /**
+   * Where a request to `uri` (a `sip:`/`sips:` URI, bare or in `<…>`) would go first, so that a caller can
+   * fail early with the resolver's reason instead of sip.js's bare 503.
+   * @throws SipResolveError
+   */
+  async resolveUri(uri: string): Promise<readonly SocketAddress[]> {
+    const target = parseUriTarget(uri);
+    if (!target) throw new SipResolveError(`'${uri}' is not a SIP URI`);
+    return this.#resolveTarget(target);
   }
 
   /** One whole message from `from` → deliver to sip.js, answer statelessly, or drop. */
@@ -128,11 +149,23 @@ export class SipWireCodec {
     if (!via) throw new Error('response without a usable Via');
     const rport = Number(via.params.get('rport'));
     const host = via.params.get('received') || via.host;
-    return resolveSipTarget(
+    // RFC 3263 §5: a sent-by name without a port is looked up as a URI would be (SRV, then A/AAAA).
+    const [first] = await this.#resolver.resolve(
       host,
-      Number.isInteger(rport) && rport > 0 ? rport : (via.port ?? 5060),
+      Number.isInteger(rport) && rport > 0 ? rport : via.port,
       this.#protocol,
     );
+    return first as SocketAddress;
+  }
+
+  async #resolveTarget(target: SipUriTarget): Promise<SocketAddress[]> {
+    // RFC 3261 §26.2.2: a sips: URI must be reached over TLS, never in the clear.
+    if (target.secure && this.#protocol !== 'tls') {
+      throw new SipResolveError(
+        `sips:${target.host} needs TLS, but this transport is ${this.#protocol.toUpperCase()}`,
+      );
+    }
+    return this.#resolver.resolve(target.host, target.port, this.#protocol);
   }
 
   /** RFC 3261 §8.1.2 / §16.12: the first Route if there is one, otherwise the Request-URI. */

@@ -161,6 +161,8 @@ export function parseCSeq(message: SipWireMessage): CSeqValue | undefined {
 }
 
 export interface SipUriTarget {
+  /** `sips:` asks for TLS on every hop (RFC 3261 §19.1, §26.2.2). */
+  readonly secure: boolean;
   readonly host: string;
   readonly port: number | undefined;
   readonly params: ReadonlyMap<string, string>;
@@ -169,16 +171,17 @@ export interface SipUriTarget {
 /** Host, port and parameters of a `sip:`/`sips:` URI, optionally inside `<...>` with a display name. */
 export function parseUriTarget(value: string): SipUriTarget | undefined {
   const inner = /<([^>]*)>/.exec(value)?.[1] ?? value.trim();
-  const match = /^sips?:(?:[^@;]*@)?(\[[0-9a-fA-F:.]+\]|[^;:?>]+)(?::(\d{1,5}))?([^?]*)/i.exec(inner);
+  const match = /^(sips?):(?:[^@;]*@)?(\[[0-9a-fA-F:.]+\]|[^;:?>]+)(?::(\d{1,5}))?([^?]*)/i.exec(inner);
   if (!match) return undefined;
   const params = new Map<string, string>();
-  for (const param of (match[3] ?? '').split(';').slice(1)) {
+  for (const param of (match[4] ?? '').split(';').slice(1)) {
     const [key = '', paramValue = ''] = param.split('=', 2);
     params.set(key.trim().toLowerCase(), paramValue.trim());
   }
   return {
-    host: (match[1] as string).replace(/^\[|\]$/g, ''),
-    port: match[2] === undefined ? undefined : Number(match[2]),
+    secure: (match[1] as string).toLowerCase() === 'sips',
+    host: (match[2] as string).replace(/^\[|\]$/g, ''),
+    port: match[3] === undefined ? undefined : Number(match[3]),
     params,
   };
 }

@@ -2,6 +2,7 @@
 // codec (with refusals logged), and opening a listening socket that either binds or leaves nothing behind.
 import type { EventEmitter } from 'node:events';
 import { EmitterImpl, type Transport, TransportState } from 'sip.js';
+import type { SocketAddress } from './SipResolver.ts';
 import { SipWireCodec, type SipWireOptions } from './SipWireCodec.ts';
 
 export interface SipJsLogger {
@@ -18,6 +19,7 @@ export abstract class SocketTransport implements Transport {
   protected readonly codec: SipWireCodec;
   readonly #stateChange = new EmitterImpl<TransportState>();
   #state: TransportState = TransportState.Disconnected;
+  #lastSendError: string | undefined;
 
   constructor(logger: SipJsLogger, options: SipWireOptions, protocol: 'udp' | 'tcp' | 'tls') {
     this.logger = logger;
@@ -36,7 +38,35 @@ export abstract class SocketTransport implements Transport {
   abstract get protocol(): string;
   abstract connect(): Promise<void>;
   abstract disconnect(): Promise<void>;
-  abstract send(message: string): Promise<void>;
+  /** Puts one message from sip.js on the wire (resolving, connecting as needed); rejects with why not. */
+  protected abstract transmit(message: string): Promise<void>;
+
+  /**
+   * Why the last message could not be sent, if it could not. sip.js turns a failed send into a bare local
+   * `503 Service Unavailable`; the roles add this to the reason they report.
+   */
+  get lastSendError(): string | undefined {
+    return this.#lastSendError;
+  }
+
+  async send(message: string): Promise<void> {
+    try {
+      await this.transmit(message);
+      this.#lastSendError = undefined;
+    } catch (error) {
+      this.#lastSendError = (error as Error).message;
+      this.logger.warn(`could not send ${message.slice(0, message.indexOf(' '))}: ${this.#lastSendError}`);
+      throw error;
+    }
+  }
+
+  /**
+   * The addresses a request to `uri` would go to, so a role can fail early with the resolver's reason.
+   * @throws SipResolveError
+   */
+  resolveUri(uri: string): Promise<readonly SocketAddress[]> {
+    return this.codec.resolveUri(uri);
+  }
 
   get state(): TransportState {
     return this.#state;

@@ -1,7 +1,9 @@
 // SIP over TCP or TLS for sip.js: a listening socket plus connections kept per peer address; requests open
 // (or reuse) a connection to their destination, responses go back on the connection the request came in on
-// (RFC 3261 §18.2.2), CRLF keepalives go out on connections we opened (RFC 5626 §3.5.1). With `tls`, the
-// same over TLS, verifying the server's certificate (RFC 5922) and optionally presenting our own.
+// (RFC 3261 §18.2.2), CRLF keepalives go out on connections we opened (RFC 5626 §3.5.1). A destination with
+// several addresses (DNS SRV) is tried in order until one connects (RFC 3263 §4.3). Connections that carried
+// no SIP message for `idleTimeoutMs` are closed unless a call or registration still uses them. With `tls`,
+// the same over TLS, verifying the server's certificate (RFC 5922) and optionally presenting our own.
 import { createServer, isIP, isIPv6, type Server, type Socket, connect as tcpConnect } from 'node:net';
 import {
   checkServerIdentity,
@@ -11,10 +13,10 @@ import {
 } from 'node:tls';
 import { TransportState } from 'sip.js';
 import { defaultMessageLimits, statelessResponse } from './MessageGuard.ts';
-import type { SocketAddress } from './resolveSipTarget.ts';
+import type { SocketAddress } from './SipResolver.ts';
 import { SipStreamFramer } from './SipStreamFramer.ts';
 import type { SipWireOptions } from './SipWireCodec.ts';
-import { parseWireMessage, topVia } from './SipWireMessage.ts';
+import { firstHeader, parseWireMessage, type SipWireMessage, topVia } from './SipWireMessage.ts';
 import { type SipJsLogger, SocketTransport } from './SocketTransport.ts';
 
 export interface TcpTransportOptions extends SipWireOptions {
@@ -26,6 +28,11 @@ export interface TcpTransportOptions extends SipWireOptions {
   readonly keepaliveIntervalMs?: number;
   /** How long a new connection may take. Default 5 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Close a connection (accepted or opened) after this long without a SIP message, unless a Call-ID it
+   * carried is still in use (see `connectionInUse`). CRLF keepalives do not count. 0 turns it off; default 120 s.
+   */
+  readonly idleTimeoutMs?: number;
   /** SIP over TLS instead of TCP. */
   readonly tls?: SipTlsOptions | undefined;
 }
@@ -44,14 +51,29 @@ export interface SipTlsOptions {
 
 const key = (address: SocketAddress): string => `${address.address}|${address.port}`;
 
+/** What the idle timeout knows of one connection. */
+interface ConnectionUse {
+  readonly peer: SocketAddress;
+  lastMessageAt: number;
+  /** Call-IDs of the messages it carried, kept while `connectionInUse` says they are in use. */
+  readonly callIds: Set<string>;
+}
+
 export class TcpTransport extends SocketTransport {
   readonly #options: TcpTransportOptions;
   readonly #connections = new Map<string, Socket>();
   readonly #opened = new Set<Socket>();
   /** RFC 3261 §18.2.2: responses go back on the connection their request came in on (by top Via branch). */
   readonly #requestConnections = new Map<string, Socket>();
+  readonly #use = new Map<Socket, ConnectionUse>();
   #server: Server | undefined;
   #keepalive: NodeJS.Timeout | undefined;
+  #idleSweep: NodeJS.Timeout | undefined;
+  /**
+   * Whether a Call-ID is still in use (a session or a registration of the user agent); set by the role once
+   * the user agent exists. Unset: nothing is in use, every quiet connection is closed after the timeout.
+   */
+  connectionInUse: ((callId: string) => boolean) | undefined;
 
   constructor(logger: SipJsLogger, options: TcpTransportOptions) {
     super(logger, options, options.tls ? 'tls' : 'tcp');
@@ -103,6 +125,12 @@ export class TcpTransport extends SocketTransport {
       }, interval);
       this.#keepalive.unref();
     }
+    const idle = this.#options.idleTimeoutMs ?? 120_000;
+    if (idle > 0) {
+      // Checked twice per period: a quiet connection goes between 1 and 1.5 timeouts after its last message.
+      this.#idleSweep = setInterval(() => this.#closeIdle(idle), Math.max(idle / 2, 50));
+      this.#idleSweep.unref();
+    }
     this.setState(TransportState.Connected);
   }
 
@@ -110,6 +138,7 @@ export class TcpTransport extends SocketTransport {
     if (this.state === TransportState.Disconnected) return;
     this.setState(TransportState.Disconnecting);
     clearInterval(this.#keepalive);
+    clearInterval(this.#idleSweep);
     for (const socket of this.#connections.values()) socket.destroy();
     this.#connections.clear();
     this.#opened.clear();
@@ -120,21 +149,36 @@ export class TcpTransport extends SocketTransport {
     this.setState(TransportState.Disconnected);
   }
 
-  async send(message: string): Promise<void> {
-    if (!this.isConnected()) throw new Error('TCP transport is not connected');
-    const { wire, parsed, destination, host } = await this.codec.outgoing(message);
+  protected async transmit(message: string): Promise<void> {
+    if (!this.isConnected()) throw new Error(`${this.protocol} transport is not connected`);
+    const { wire, parsed, destinations, host } = await this.codec.outgoing(message);
     const branch = parsed.status === undefined ? undefined : topVia(parsed)?.params.get('branch');
     const inbound = branch === undefined ? undefined : this.#requestConnections.get(branch);
     const socket =
       (inbound && !inbound.destroyed ? inbound : undefined) ??
-      this.#connections.get(key(destination)) ??
-      (await this.#open(destination, host));
+      destinations.map((destination) => this.#connections.get(key(destination))).find(Boolean) ??
+      (await this.#openFirst(destinations, host));
+    this.#noteMessage(socket, parsed);
     // A final response ends the server transaction's need for the connection (2xx retransmissions, if any,
     // fall back to the Via, as for any response whose connection is gone).
     if (branch !== undefined && (parsed.status ?? 0) >= 200) this.#requestConnections.delete(branch);
     await new Promise<void>((resolve, reject) =>
       socket.write(wire, (error) => (error ? reject(error) : resolve())),
     );
+  }
+
+  /** RFC 3263 §4.3: the addresses in order until one accepts the connection. */
+  async #openFirst(destinations: readonly SocketAddress[], serverName: string | undefined): Promise<Socket> {
+    const failures: string[] = [];
+    for (const destination of destinations) {
+      try {
+        return await this.#open(destination, serverName);
+      } catch (error) {
+        failures.push(`${destination.address}:${destination.port} ${(error as Error).message}`);
+        this.logger.debug(`${this.protocol} connection to ${destination.address}:${destination.port} failed`);
+      }
+    }
+    throw new Error(`cannot connect to ${serverName ?? 'the destination'}: ${failures.join('; ')}`);
   }
 
   async #open(destination: SocketAddress, serverName: string | undefined): Promise<Socket> {
@@ -175,6 +219,7 @@ export class TcpTransport extends SocketTransport {
   #adopt(socket: Socket, peer: SocketAddress): void {
     const id = key(peer);
     this.#connections.set(id, socket);
+    this.#use.set(socket, { peer, lastMessageAt: Date.now(), callIds: new Set() });
     const framer = new SipStreamFramer(this.#options.limits ?? defaultMessageLimits);
     socket.on('data', (data) => {
       for (const item of framer.push(data)) {
@@ -202,6 +247,7 @@ export class TcpTransport extends SocketTransport {
     socket.on('close', () => {
       if (this.#connections.get(id) === socket) this.#connections.delete(id);
       this.#opened.delete(socket);
+      this.#use.delete(socket);
       for (const [branch, connection] of this.#requestConnections) {
         if (connection === socket) this.#requestConnections.delete(branch);
       }
@@ -213,6 +259,7 @@ export class TcpTransport extends SocketTransport {
       const result = this.codec.incoming(data, from);
       if (result.kind === 'reply') socket.write(result.response);
       if (result.kind !== 'deliver') return;
+      this.#noteMessage(socket, result.message);
       const branch =
         result.message.method === undefined ? undefined : topVia(result.message)?.params.get('branch');
       if (branch) this.#requestConnections.set(branch, socket);
@@ -221,6 +268,28 @@ export class TcpTransport extends SocketTransport {
       this.logger.error(
         `failed to handle a message from ${from.address}:${from.port}: ${(error as Error).message}`,
       );
+    }
+  }
+
+  #noteMessage(socket: Socket, message: SipWireMessage): void {
+    const use = this.#use.get(socket);
+    if (!use) return;
+    use.lastMessageAt = Date.now();
+    const callId = firstHeader(message, 'call-id');
+    if (callId) use.callIds.add(callId);
+  }
+
+  #closeIdle(idleMs: number): void {
+    const now = Date.now();
+    for (const [socket, use] of this.#use) {
+      if (now - use.lastMessageAt < idleMs) continue;
+      for (const callId of use.callIds) if (!this.connectionInUse?.(callId)) use.callIds.delete(callId);
+      if (use.callIds.size > 0) continue;
+      this.logger.debug(
+        `closing ${this.protocol} connection ${use.peer.address}:${use.peer.port}: no SIP message for ${idleMs} ms and no call or registration on it`,
+      );
+      this.#use.delete(socket);
+      socket.destroy();
     }
   }
 }

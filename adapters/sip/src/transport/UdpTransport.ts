@@ -1,10 +1,10 @@
 // SIP over UDP for sip.js (which only ships WebSocket): datagrams in and out through the shared wire codec,
 // plus what only an unreliable transport needs: retransmissions (timers A/E/G).
 import dgram from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import { TransportState } from 'sip.js';
 import { Retransmitter, type RetransmitTimers } from './Retransmitter.ts';
-import type { SocketAddress } from './resolveSipTarget.ts';
+import type { SocketAddress } from './SipResolver.ts';
 import type { SipWireOptions } from './SipWireCodec.ts';
 import { parseWireMessage } from './SipWireMessage.ts';
 import { type SipJsLogger, SocketTransport } from './SocketTransport.ts';
@@ -66,10 +66,14 @@ export class UdpTransport extends SocketTransport {
     this.setState(TransportState.Disconnected);
   }
 
-  async send(message: string): Promise<void> {
+  protected async transmit(message: string): Promise<void> {
     const socket = this.#socket;
     if (!socket || !this.isConnected()) throw new Error('UDP transport is not connected');
-    const { wire, parsed, destination } = await this.codec.outgoing(message);
+    const { wire, parsed, destinations } = await this.codec.outgoing(message);
+    // No connection tells a dead UDP target from a live one: the first address of our socket's family.
+    const family = socket.address().family === 'IPv6' ? 6 : 4;
+    const destination = destinations.find((each) => isIP(each.address) === family) ?? destinations[0];
+    if (!destination) throw new Error('no destination');
     await new Promise<void>((resolve, reject) =>
       socket.send(wire, destination.port, destination.address, (error) =>
         error ? reject(error) : resolve(),
