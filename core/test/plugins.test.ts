@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  type AdapterContext,
   createGateway,
   createToken,
   definePlugin,
@@ -12,6 +13,7 @@ import {
   ofType,
   PluginError,
 } from '../src/index.ts';
+import { inMemoryPorts } from './doubles/InMemoryPorts.ts';
 import { capturingLogger, collect } from './support.ts';
 
 const quiet = () => ({ logger: capturingLogger().logger, config: { http: { enabled: false } } });
@@ -198,5 +200,32 @@ describe('plugin lifecycle', () => {
     await expect(startWith([orphan])).rejects.toThrow(
       "Plugin 'orphan': setup failed: Plugin 'orphan': asked for clock, which nothing provides",
     );
+  });
+
+  it('a plugin starting after the adapters first sees their current state, then live events', async () => {
+    const ports = inMemoryPorts();
+    let emit: AdapterContext['emit'] | undefined;
+    const sip = Object.assign(ports.sip, {
+      async start(context: AdapterContext) {
+        emit = context.emit;
+        context.emit({ type: 'registration.registering', account: 'a', at: 1 });
+        context.emit({ type: 'registration.registered', account: 'a', expiresSec: 60, at: 2 });
+        context.emit({ type: 'registration.failed', account: 'b', error: '403', retryInMs: 1000, at: 3 });
+      },
+    });
+    const seen: string[] = [];
+    const watcher = definePlugin({
+      name: 'watcher',
+      setup: (ctx) =>
+        void ctx.events$.subscribe((event) => {
+          if (event.type.startsWith('registration.'))
+            seen.push(`${event.type} ${(event as { account: string }).account}`);
+        }),
+    });
+    const gateway = await createGateway({ ...quiet(), sip, plugins: [watcher] });
+    await gateway.start();
+    emit?.({ type: 'registration.registered', account: 'b', expiresSec: 60, at: 4 });
+    expect(seen).toEqual(['registration.registered a', 'registration.failed b', 'registration.registered b']);
+    await gateway.stop();
   });
 });

@@ -106,6 +106,12 @@ describe('cubebridge start on a fresh checkout', () => {
       await alice.waitForEvent('stop');
       await phone!.waitEvent('CALL_CLOSED', { since });
       expect(await phone!.heardTone(appTone)).toBeGreaterThanOrEqual(5);
+      // The quick-start config serves Prometheus metrics; the call just made is counted there once it ends.
+      await waitFor('the call to be counted', async () =>
+        /^cubebridge_calls_ended_total\{[^}]*reason="normal"[^}]*\} 1$/m.test(
+          await (await fetch('http://127.0.0.1:8080/metrics')).text(),
+        ),
+      );
     } finally {
       await alice.close();
     }

@@ -1,5 +1,5 @@
 // The gateway's one event stream. Publishing never waits for subscribers and never fails because of them.
-import { Subject } from 'rxjs';
+import { Subject, type Subscriber, type Subscription } from 'rxjs';
 import type { Logger } from '../logging/Logger.ts';
 import { errorMessage } from '../errors.ts';
 import type { GatewayEvent, GatewayEventInput } from './GatewayEvent.ts';
@@ -19,20 +19,35 @@ export class EventBus {
   #delivering = false;
   #closed = false;
 
+  /** The latest registration event per account and platform event per identity: the adapters' state now. */
+  readonly #state = new Map<string, GatewayEvent>();
+
   /** Observation only: a subscriber that throws or is slow is reported (logged and as an event), never rethrown. */
   readonly events$: IsolatedObservable<GatewayEvent>;
+  /**
+   * `events$` for a subscriber that arrives late (a plugin starts after the adapters): on subscription it first
+   * gets the latest `registration.*` event of each account and `platform.*` event of each identity, as they
+   * were published (their `at` tells when), then live events.
+   */
+  readonly eventsFromCurrentState$: IsolatedObservable<GatewayEvent>;
 
   constructor(options: EventBusOptions) {
     this.#logger = options.logger;
     const subject = this.#subject;
-    this.events$ = new IsolatedObservable<GatewayEvent>(
-      (subscriber) => subject.subscribe(subscriber),
-      {
-        threw: (error, value) => this.#subscriberThrew(error, value as GatewayEvent | undefined),
-        slow: (tookMs, value) => this.#subscriberSlow(tookMs, value as GatewayEvent | undefined),
-      },
-      options.slowSubscriberMs ?? 50,
-    );
+    const isolated = (subscribe: (subscriber: Subscriber<GatewayEvent>) => Subscription) =>
+      new IsolatedObservable<GatewayEvent>(
+        subscribe,
+        {
+          threw: (error, value) => this.#subscriberThrew(error, value as GatewayEvent | undefined),
+          slow: (tookMs, value) => this.#subscriberSlow(tookMs, value as GatewayEvent | undefined),
+        },
+        options.slowSubscriberMs ?? 50,
+      );
+    this.events$ = isolated((subscriber) => subject.subscribe(subscriber));
+    this.eventsFromCurrentState$ = isolated((subscriber) => {
+      for (const event of this.#state.values()) subscriber.next(event);
+      return subject.subscribe(subscriber);
+    });
   }
 
   get closed(): boolean {
@@ -41,7 +56,10 @@ export class EventBus {
 
   emit(input: GatewayEventInput): void {
     if (this.#closed) return;
-    this.#queue.push({ ...input, at: input.at ?? Date.now() } as GatewayEvent);
+    const event = { ...input, at: input.at ?? Date.now() } as GatewayEvent;
+    const stateKey = stateKeyOf(event);
+    if (stateKey) this.#state.set(stateKey, event);
+    this.#queue.push(event);
     if (this.#delivering) return;
     this.#delivering = true;
     try {
@@ -81,4 +99,11 @@ export class EventBus {
     );
     this.emit({ type: 'gateway.slow-subscriber', subscriber: 'events$', eventType: event.type, tookMs });
   }
+}
+
+/** Which piece of adapter state an event describes, if any: one account's registration, one identity's chat. */
+function stateKeyOf(event: GatewayEvent): string | undefined {
+  if (event.type.startsWith('registration.') && 'account' in event) return `registration:${event.account}`;
+  if (event.type.startsWith('platform.') && 'identity' in event) return `platform:${event.identity}`;
+  return undefined;
 }

@@ -16,7 +16,11 @@ export type Teardown = () => void | Promise<void>;
 export interface PluginContext {
   /** The plugin's name. */
   readonly name: string;
-  /** Every gateway event; completes when the plugin stops, so subscriptions end with it. */
+  /**
+   * Every gateway event; completes when the plugin stops, so subscriptions end with it. As plugins start after
+   * the adapters, a subscription first gets the latest `registration.*` event of each SIP account and
+   * `platform.*` event of each identity (their `at` says when they happened), then live events.
+   */
   readonly events$: Observable<GatewayEvent>;
   /** Decision points; handlers registered here are removed when the plugin stops. */
   readonly hooks: PluginHooks;

@@ -95,7 +95,7 @@ export class PluginHost {
 
     const context: PluginContext = {
       name: plugin.name,
-      events$: this.#options.bus.events$.pipe(takeUntil(stopped$)),
+      events$: this.#options.bus.eventsFromCurrentState$.pipe(takeUntil(stopped$)),
       hooks: {
         route: {
           register: (handler, registration) => {
