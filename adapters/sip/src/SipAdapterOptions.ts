@@ -114,6 +114,11 @@ export interface SipAdapterOptions {
    * to callers that ask; the refresher re-INVITEs at half the interval, the other side ends a silent session.
    */
   readonly sessionTimerSec?: number;
+  /**
+   * RFC 4028 Min-SE, seconds (unset: no minimum; the RFC's floor is 90): an INVITE or UPDATE asking for a
+   * shorter session interval gets 422 with this Min-SE, and our INVITEs carry it (and never ask for less).
+   */
+  readonly minSessionExpiresSec?: number;
   /** How SIP URIs with names are resolved (RFC 3263: SRV, then A/AAAA); default the system's DNS. */
   readonly dns?: SipDnsOptions;
   /**

@@ -14,6 +14,9 @@ import { Inviter, type UserAgent } from 'sip.js';
 import { IncomingCall } from './call/IncomingCall.ts';
 import { MediaBindings } from './call/MediaEndpointSdh.ts';
 import { SipCallLeg } from './call/SipCallLeg.ts';
+import { installSessionIntervalRetry } from './call/sessionIntervalRetry.ts';
+import { advertiseSessionTimers, sessionIntervalTooSmall } from './call/SessionTimer.ts';
+import { advertiseAllowedMethods, installUpdateHandling } from './call/updateRequests.ts';
 import { SipCallError, SipOptionsError } from './errors.ts';
 import { SipAccount } from './roles/SipAccount.ts';
 import { SipTrunk } from './roles/SipTrunk.ts';
@@ -39,12 +42,19 @@ export class SipUserAgentAdapter implements SipAdapter {
     return this.#options.sessionTimerSec ?? 1800;
   }
 
+  get #minSessionExpiresSec(): number | undefined {
+    return this.#sessionTimerSec > 0 ? this.#options.minSessionExpiresSec : undefined;
+  }
+
   constructor(options: SipAdapterOptions) {
     if (!options.accounts?.length && !options.trunk) {
       throw new SipOptionsError('sip: give at least one of `accounts` or `trunk`');
     }
     this.#options = options;
     this.incoming$ = this.#incoming.asObservable();
+    // sip.js 0.21 lacks these; both are patched in once per process (see the files).
+    installUpdateHandling();
+    installSessionIntervalRetry();
   }
 
   /** The trunk's bound UDP address once started (useful when it listens on port 0). */
@@ -74,6 +84,16 @@ export class SipUserAgentAdapter implements SipAdapter {
       noAnswerTimeoutSec: this.#options.noAnswerTimeoutSec ?? 60,
       userAgentString: this.#options.userAgentString ?? 'CubeBridge',
       onInvite: (invitation: import('sip.js').Invitation, via: IncomingSipCall['via']) => {
+        const tooSmall = sessionIntervalTooSmall(
+          invitation.request.getHeader('session-expires'),
+          this.#minSessionExpiresSec,
+        );
+        if (tooSmall) {
+          invitation
+            .reject(tooSmall)
+            .catch((error: unknown) => logger.warn({ err: error }, 'could not answer 422'));
+          return;
+        }
         this.#incoming.next(
           new IncomingCall(
             invitation,
@@ -82,12 +102,17 @@ export class SipUserAgentAdapter implements SipAdapter {
             logger.child({ sipCallId: invitation.request.callId }),
             (leg) => this.#track(leg),
             this.#sessionTimerSec,
+            this.#minSessionExpiresSec,
           ),
         );
       },
     };
     this.#accounts = (this.#options.accounts ?? []).map((account) => new SipAccount(account, role));
     this.#trunk = this.#options.trunk ? new SipTrunk(this.#options.trunk, role) : undefined;
+    if (this.#sessionTimerSec > 0) {
+      for (const { userAgent } of [...this.#accounts, ...(this.#trunk ? [this.#trunk] : [])])
+        advertiseSessionTimers(userAgent.userAgentCore);
+    }
     context.signal.addEventListener('abort', () => void this.stop(), { once: true });
     await this.#trunk?.start();
     await Promise.all(this.#accounts.map((account) => account.start()));
@@ -108,8 +133,12 @@ export class SipUserAgentAdapter implements SipAdapter {
     const target = sipUri(request.to);
     await firstHopReachable(userAgent, request.to);
     const extraHeaders = Object.entries(request.headers ?? {}).map(([name, value]) => `${name}: ${value}`);
+    const minSe = this.#minSessionExpiresSec;
     if (this.#sessionTimerSec > 0)
-      extraHeaders.push(`Session-Expires: ${this.#sessionTimerSec}`, 'Supported: timer');
+      extraHeaders.push(
+        `Session-Expires: ${Math.max(this.#sessionTimerSec, minSe ?? 0)}`,
+        ...(minSe ? [`Min-SE: ${minSe}`] : []),
+      );
     const inviter = new Inviter(userAgent, target, {
       extraHeaders,
       // The answer in a 183 is applied at once, so RTP flows before the 200 (see SipCallLeg.progress).
@@ -118,12 +147,15 @@ export class SipUserAgentAdapter implements SipAdapter {
         ? { params: { fromUri: sipUri(request.from.uri), fromDisplayName: request.from.displayName } }
         : {}),
     });
+    // sip.js hard-codes the INVITE's Allow (without UPDATE); ours lists what we answer.
+    advertiseAllowedMethods(inviter.request);
     const leg = new SipCallLeg({
       id: randomUUID(),
       session: inviter,
       local: request.from ?? { uri: userAgent.configuration.uri.toString() },
       remote: { uri: request.to },
       sessionTimerSec: this.#sessionTimerSec,
+      minSessionExpiresSec: minSe,
       media: request.media,
       logger: (this.#logger as Logger).child({ callId: request.callId, sipCallId: inviter.request.callId }),
     });

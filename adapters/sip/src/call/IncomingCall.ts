@@ -39,6 +39,7 @@ export class IncomingCall implements IncomingSipCall {
 
   readonly #track: (leg: SipCallLeg) => void;
   readonly #sessionTimerSec: number;
+  readonly #minSessionExpiresSec: number | undefined;
 
   constructor(
     invitation: Invitation,
@@ -47,8 +48,10 @@ export class IncomingCall implements IncomingSipCall {
     logger: Logger,
     track: (leg: SipCallLeg) => void,
     sessionTimerSec: number,
+    minSessionExpiresSec?: number,
   ) {
     this.#sessionTimerSec = sessionTimerSec;
+    this.#minSessionExpiresSec = minSessionExpiresSec;
     this.#track = track;
     this.#invitation = invitation;
     guardInvitation(invitation);
@@ -106,6 +109,7 @@ export class IncomingCall implements IncomingSipCall {
       remote: this.from,
       logger: this.#logger,
       sessionTimerSec: this.#sessionTimerSec,
+      minSessionExpiresSec: this.#minSessionExpiresSec,
       media,
     });
     this.#bindings.bind(this.#invitation, {

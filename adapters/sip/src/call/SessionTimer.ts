@@ -1,5 +1,6 @@
 // RFC 4028 session timers for one leg: ask for them in our INVITE, grant them in our 200 OK, then either
 // refresh (re-INVITE at half the interval) or watch for the other side's refreshes and end a dead session.
+import type { Core } from 'sip.js';
 
 export interface SessionTimerPlan {
   readonly intervalSec: number;
@@ -25,6 +26,33 @@ export function parseSessionExpires(
   const intervalSec = Number(match[1]);
   if (intervalSec <= 0) return undefined;
   return refresher ? { intervalSec, refresher } : { intervalSec };
+}
+
+/**
+ * RFC 4028 §8.1/§9: a request whose Session-Expires is below our Min-SE gets 422 with our Min-SE. Returns
+ * that response's headers, or undefined when the interval is acceptable (or absent, or no minimum is set).
+ */
+export function sessionIntervalTooSmall(
+  sessionExpires: string | undefined,
+  minSessionExpiresSec: number | undefined,
+): { statusCode: 422; extraHeaders: string[] } | undefined {
+  const asked = parseSessionExpires(sessionExpires);
+  if (!asked || !minSessionExpiresSec || asked.intervalSec >= minSessionExpiresSec) return undefined;
+  return { statusCode: 422, extraHeaders: [`Min-SE: ${minSessionExpiresSec}`] };
+}
+
+/**
+ * `Supported: timer` (RFC 4028 §7.1, §9) in every request and response of this user agent, in the one
+ * Supported header sip.js writes (its option tags are plain arrays in the core's configuration).
+ */
+export function advertiseSessionTimers(core: Core.UserAgentCore): void {
+  for (const tags of [core.configuration.supportedOptionTags, core.configuration.supportedOptionTagsResponse])
+    if (!tags.includes('timer')) tags.push('timer');
+}
+
+/** Does the request say `Supported: timer` (so our grant may `Require: timer`, RFC 4028 §9)? */
+export function supportsTimer(supported: readonly string[]): boolean {
+  return /(^|,)\s*timer\s*(,|$)/i.test(supported.join(','));
 }
 
 export class SessionTimer {

@@ -2,13 +2,30 @@
 // ring/answer/hangup/hold/resume/DTMF/transfer in, LegEvents out.
 import type { EndReason, LegEvent, Logger, Party, SipLeg, SipMediaEndpoint } from '@cubebridge/core';
 import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
-import { type Info, Invitation, Inviter, type Referral, type Session, SessionState, UserAgent } from 'sip.js';
+import {
+  type Core,
+  type Info,
+  Invitation,
+  Inviter,
+  type Referral,
+  type Session,
+  SessionState,
+  UserAgent,
+} from 'sip.js';
 import { SipCallError } from '../errors.ts';
 import { reasonForStatus, statusForReason } from './endReasons.ts';
 import { parseDtmfInfo } from './dtmfInfo.ts';
 import { isPictureFastUpdate, mediaControlType, pictureFastUpdateBody } from './pictureFastUpdate.ts';
-import { parseSessionExpires, SessionTimer } from './SessionTimer.ts';
+import { parseSessionExpires, SessionTimer, sessionIntervalTooSmall, supportsTimer } from './SessionTimer.ts';
 import type { MediaDescriptionOptions } from './MediaEndpointSdh.ts';
+import {
+  answerUpdateOffer,
+  contactHeader,
+  hasOffer,
+  type IncomingUpdate,
+  offerConflict,
+  type UpdateDelegate,
+} from './updateRequests.ts';
 
 /** How many times a re-INVITE is tried when the far end answers 491 Request Pending. */
 const maxGlareAttempts = 3;
@@ -21,6 +38,8 @@ export interface SipCallLegOptions {
   readonly logger: Logger;
   /** RFC 4028 session interval to ask for or grant, seconds; 0 turns session timers off. */
   readonly sessionTimerSec: number;
+  /** RFC 4028 Min-SE, seconds: session refreshes (UPDATE) asking for less get 422. Unset: no minimum. */
+  readonly minSessionExpiresSec?: number | undefined;
   /** The relay's side of this call: its keyframe wishes go out as SIP INFO, the phone's come in. */
   readonly media: SipMediaEndpoint;
 }
@@ -47,6 +66,9 @@ export class SipCallLeg implements SipLeg {
   readonly #media: SipMediaEndpoint;
   readonly #keyframeRequests: Subscription;
   readonly #sessionTimerSec: number;
+  readonly #minSessionExpiresSec: number | undefined;
+  /** An UPDATE's offer is with the endpoint and not answered yet (RFC 3311 §5.2: another offer gets 500). */
+  #answeringUpdate = false;
   readonly #sessionTimer = new SessionTimer({
     refresh: () => this.#reInvite({ hold: this.#heldLocally }),
     expire: () => {
@@ -64,6 +86,7 @@ export class SipCallLeg implements SipLeg {
     this.#session = options.session;
     this.#logger = options.logger;
     this.#sessionTimerSec = options.sessionTimerSec;
+    this.#minSessionExpiresSec = options.minSessionExpiresSec;
     this.local = options.local;
     this.remote = options.remote;
     this.direction = options.session instanceof Invitation ? 'inbound' : 'outbound';
@@ -141,23 +164,74 @@ export class SipCallLeg implements SipLeg {
   async answer(): Promise<void> {
     const invitation = this.#inbound('answer');
     if (invitation.state === SessionState.Established) return;
-    // RFC 4028 §9: grant the caller's session timer; the caller refreshes unless it asked us to.
-    const asked = parseSessionExpires(invitation.request.getHeader('session-expires'));
+    // RFC 4028 §9: grant the caller's session timer (its interval passed our Min-SE when it came in).
+    await invitation.accept({ extraHeaders: this.#grantSessionTimer(invitation.request) });
+  }
+
+  /**
+   * RFC 4028 §9, for the INVITE and for every session refresh the other side sends: take its interval, and
+   * its refresher (the sender of the request unless it says `uas`); returns the headers of our 2xx. A refresh
+   * without Session-Expires just proves the session alive.
+   */
+  #grantSessionTimer(request: Core.IncomingRequestMessage): string[] {
+    const asked = parseSessionExpires(request.getHeader('session-expires'));
     if (!asked || this.#sessionTimerSec === 0) {
-      await invitation.accept();
-      return;
+      this.#sessionTimer.refreshed();
+      return [];
     }
     const refresher = asked.refresher ?? 'uac';
-    const supportsTimer = /(^|,)\s*timer\s*(,|$)/i.test(invitation.request.getHeaders('supported').join(','));
-    await invitation.accept({
-      extraHeaders: [
-        `Session-Expires: ${asked.intervalSec};refresher=${refresher}`,
-        ...(supportsTimer ? ['Require: timer'] : []),
-      ],
-    });
     this.#sessionTimer.start({
       intervalSec: asked.intervalSec,
       refresher: refresher === 'uas' ? 'us' : 'them',
+    });
+    return [
+      `Session-Expires: ${asked.intervalSec};refresher=${refresher}`,
+      ...(supportsTimer(request.getHeaders('supported')) ? ['Require: timer'] : []),
+    ];
+  }
+
+  /**
+   * An UPDATE in our confirmed dialog (RFC 3311; see updateRequests.ts for how it gets here). With an offer
+   * it renegotiates the media like a re-INVITE (hold/resume reach `remoteOffer` through the SDH); with or
+   * without one it is a session refresh (RFC 4028 §10). The 2xx carries our Contact (§5.2).
+   */
+  async #onUpdate(update: IncomingUpdate): Promise<void> {
+    const dialog = this.#session.dialog as Core.SessionDialog | undefined;
+    const request = update.message;
+    if (this.#ended || !dialog) {
+      update.reject({ statusCode: 481 });
+      return;
+    }
+    const offer = hasOffer(request);
+    const refusal =
+      (offer ? offerConflict(dialog, this.#answeringUpdate) : undefined) ??
+      (this.#sessionTimerSec > 0
+        ? sessionIntervalTooSmall(request.getHeader('session-expires'), this.#minSessionExpiresSec)
+        : undefined);
+    if (refusal) {
+      update.reject(refusal);
+      return;
+    }
+    let body: Core.Body | undefined;
+    if (offer) {
+      this.#answeringUpdate = true;
+      try {
+        body = await answerUpdateOffer(this.#session, update);
+      } catch (error) {
+        this.#logger.info({ err: error, leg: this.id }, "the media endpoint refused an UPDATE's offer (488)");
+        update.reject({ statusCode: 488 });
+        return;
+      } finally {
+        this.#answeringUpdate = false;
+      }
+    }
+    update.accept({
+      statusCode: 200,
+      extraHeaders: [
+        contactHeader(this.#session.userAgent.userAgentCore),
+        ...this.#grantSessionTimer(request),
+      ],
+      ...(body ? { body } : {}),
     });
   }
 
@@ -291,6 +365,13 @@ export class SipCallLeg implements SipLeg {
   #onState(state: SessionState): void {
     if (state === SessionState.Established && !this.#answered) {
       this.#answered = true;
+      // sip.js has just given the confirmed dialog its delegate: UPDATEs in it come to us.
+      const delegate = this.#session.dialog?.delegate as (object & Partial<UpdateDelegate>) | undefined;
+      if (delegate)
+        delegate.onUpdate = (update) =>
+          void this.#onUpdate(update).catch((error: unknown) =>
+            this.#logger.warn({ err: error, leg: this.id }, 'could not answer an UPDATE'),
+          );
       this.#emit({ type: 'answered' });
     }
     // sip.js changes state before it hands the final response to our delegate: let that run first.
