@@ -32,9 +32,10 @@ import type { LegHandlers, NegotiatedAudio } from './LegHandlers.ts';
 import type { RtpFrame } from './rtp/RtpFrame.ts';
 import { StreamRewriter } from './rtp/StreamRewriter.ts';
 import { legStatsOf } from './stats/legStatsOf.ts';
+import { ReceiveStatistics } from './stats/ReceiveStatistics.ts';
+import { BundledRtpReceiver, type RtpSink } from './werift/BundledRtpReceiver.ts';
 import { cacheSrtpKeys } from './werift/cacheSrtpKeys.ts';
 import { isTelephoneEvent, primaryCodec } from './werift/negotiatedCodecs.ts';
-import { ReceiveStatistics } from './stats/ReceiveStatistics.ts';
 
 export interface WebRtcLegOptions {
   /** Address the ICE host candidate binds to; a loopback address restricts ICE to it (tests). */
@@ -109,6 +110,9 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
   #bytesSent = 0;
   #rttMs: number | undefined;
   #keysCached = false;
+  /** The short receive path for SRTP once werift has delivered a stream's first packet (see BundledRtpReceiver). */
+  readonly #bundled = new BundledRtpReceiver();
+  #receiveTransport: unknown;
   readonly #senderReports = new WeakSet<object>();
   #closed = false;
 
@@ -371,6 +375,7 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
     this.#videoTrack.stop();
     this.#candidates.complete();
     for (const abort of this.#abortWaits.splice(0)) abort();
+    this.#bundled.detach();
     const pc = this.#pc;
     this.#pc = undefined;
     if (pc) await pc.close();
@@ -464,52 +469,59 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
       if (state === 'complete') this.#candidates.next(null);
     });
     pc.onTrack.subscribe((track) => {
-      if (track.kind === 'video') track.onReceiveRtp.subscribe((rtp) => this.#onVideoRtp(rtp));
-      else track.onReceiveRtp.subscribe((rtp) => this.#onRtp(rtp));
+      const video = track.kind === 'video';
+      const sink = video ? this.#onVideoFrame : this.#onAudioFrame;
+      // werift's path: first packets of each SSRC, and what the short path leaves to werift (RTX, RED, ...).
+      track.onReceiveRtp.subscribe((rtp) => {
+        const frame = frameOf(rtp);
+        this.#bundled.learn(frame.ssrc, (video ? this.#videoTransceiver : this.#transceiver)?.receiver, sink);
+        sink(frame, performance.now());
+      });
     });
     this.#pc = pc;
     return pc;
   }
 
-  #onVideoRtp(rtp: RtpPacket): void {
+  /** Video from the browser, by either receive path. */
+  readonly #onVideoFrame: RtpSink = (frame, nowMs) => {
     const video = this.#video;
-    if (!video || rtp.header.payloadType !== video.payloadType) return;
-    const header = rtp.header;
-    this.#remoteVideoSsrc = header.ssrc;
-    this.#handlers.video(
-      {
-        payloadType: header.payloadType,
-        sequenceNumber: header.sequenceNumber,
-        timestamp: header.timestamp,
-        ssrc: header.ssrc,
-        marker: header.marker,
-        payload: rtp.payload,
-      },
-      performance.now(),
-    );
-  }
+    if (!video || frame.payloadType !== video.payloadType) return;
+    this.#remoteVideoSsrc = frame.ssrc;
+    this.#handlers.video(frame, nowMs);
+  };
 
-  #onRtp(rtp: RtpPacket): void {
+  /** Audio and telephone-event from the browser, by either receive path. */
+  readonly #onAudioFrame: RtpSink = (frame, nowMs) => {
     const audio = this.#audio;
     if (!audio) return;
-    const nowMs = performance.now();
-    const header = rtp.header;
-    const frame: RtpFrame = {
-      payloadType: header.payloadType,
-      sequenceNumber: header.sequenceNumber,
-      timestamp: header.timestamp,
-      ssrc: header.ssrc,
-      marker: header.marker,
-      payload: rtp.payload,
-    };
-    this.#receive.record(header.ssrc, header.sequenceNumber, header.timestamp, rtp.payload.length, nowMs);
-    if (header.payloadType === audio.payloadType) this.#handlers.audio(frame, nowMs);
-    else if (header.payloadType === audio.telephoneEvent?.payloadType)
+    this.#receive.record(frame.ssrc, frame.sequenceNumber, frame.timestamp, frame.payload.length, nowMs);
+    if (frame.payloadType === audio.payloadType) this.#handlers.audio(frame, nowMs);
+    else if (frame.payloadType === audio.telephoneEvent?.payloadType)
       this.#handlers.telephoneEvent(frame, audio.telephoneEvent.clockRate, nowMs);
     else {
-      const event = this.#telephoneEventClock(header.payloadType);
+      const event = this.#telephoneEventClock(frame.payloadType);
       if (event) this.#handlers.telephoneEvent(frame, event, nowMs);
     }
+  };
+
+  /**
+   * Once the bundled DTLS transport is connected (its SRTP started), cache its SRTP keys and put the short receive
+   * path on it. Called after each negotiation: the transport may be a new one.
+   */
+  #watchReceiveTransport(): void {
+    const transport = (this.#transceiver ?? this.#videoTransceiver)?.receiver.dtlsTransport;
+    if (!transport || transport === this.#receiveTransport) return;
+    this.#receiveTransport = transport;
+    const attach = (): void => {
+      if (this.#closed || transport !== this.#receiveTransport) return;
+      this.#keysCached = cacheSrtpKeys(transport) || this.#keysCached;
+      this.#bundled.attach(transport, this.#pc);
+    };
+    if (transport.state === 'connected') attach();
+    else
+      transport.onStateChange.subscribe((state) => {
+        if (state === 'connected') attach();
+      });
   }
 
   #telephoneEventClock(payloadType: number): number | undefined {
@@ -565,8 +577,24 @@ export class WebRtcLeg implements WebRtcMediaEndpoint {
       this.#receive.setClockRate(primary.clockRate);
       this.#outbound = StreamRewriter.continuing(this.#outbound, primary.clockRate, 20);
     }
+    // Codecs or feedback may have changed: every stream goes through werift once more before the short path.
+    this.#bundled.forget();
+    this.#watchReceiveTransport();
     this.#handlers.negotiated();
   }
+}
+
+/** werift's delivered packet in the relay's terms (the payload is werift's clone: no copy needed). */
+function frameOf(rtp: RtpPacket): RtpFrame {
+  const header = rtp.header;
+  return {
+    payloadType: header.payloadType,
+    sequenceNumber: header.sequenceNumber,
+    timestamp: header.timestamp,
+    ssrc: header.ssrc,
+    marker: header.marker,
+    payload: rtp.payload,
+  };
 }
 
 function asBuffer(payload: Uint8Array): Buffer {
