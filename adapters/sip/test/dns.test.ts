@@ -145,6 +145,8 @@ describe('registering to Kamailio at sip:pbx.test through DNS', () => {
   let dns: TestDnsServer;
   let decoy: dgram.Socket;
   const decoyHeard: string[] = [];
+  let silent: dgram.Socket;
+  const silentHeard: string[] = [];
   let deadPort = 0;
 
   beforeAll(async () => {
@@ -152,6 +154,10 @@ describe('registering to Kamailio at sip:pbx.test through DNS', () => {
     decoy = dgram.createSocket('udp4');
     decoy.on('message', (message) => decoyHeard.push(message.toString()));
     await new Promise<void>((resolve) => decoy.bind(0, '127.0.0.1', resolve));
+    // A UDP "server" that reads everything and never answers.
+    silent = dgram.createSocket('udp4');
+    silent.on('message', (message) => silentHeard.push(message.toString()));
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
     deadPort = await freePort(); // nothing listens there: a TCP connection is refused
     dns = await startDnsServer([
       // UDP: Kamailio first by priority; the decoy has the larger weight but a worse priority.
@@ -160,6 +166,10 @@ describe('registering to Kamailio at sip:pbx.test through DNS', () => {
       // TCP: the first target refuses the connection, the second is Kamailio.
       srv('_sip._tcp.pbx.test', 10, 0, deadPort, 'down.pbx.test'),
       srv('_sip._tcp.pbx.test', 20, 0, kamailio.udpPort, 'sip1.pbx.test'),
+      // UDP failover: the best target never answers, the next one is Kamailio.
+      srv('_sip._udp.backup.test', 10, 0, silent.address().port, 'mute.backup.test'),
+      srv('_sip._udp.backup.test', 20, 0, kamailio.udpPort, 'sip1.pbx.test'),
+      a('mute.backup.test'),
       a('sip1.pbx.test'),
       a('sip2.pbx.test'),
       a('down.pbx.test'),
@@ -169,6 +179,7 @@ describe('registering to Kamailio at sip:pbx.test through DNS', () => {
     await kamailio?.close();
     await dns?.close();
     decoy?.close();
+    silent?.close();
   });
 
   it('over UDP: SRV _sip._udp, the target with the best priority; the answer is cached', async () => {
@@ -201,6 +212,35 @@ describe('registering to Kamailio at sip:pbx.test through DNS', () => {
       expect(registered.account).toBe('tom');
       expect(dns.queries('SRV', '_sip._tcp.pbx.test')).toBeGreaterThanOrEqual(1);
       expect(recorder.events.filter((event) => event.type === 'registration.failed')).toEqual([]);
+    } finally {
+      await adapter.stop();
+    }
+  });
+
+  it('over UDP: a target that lets the REGISTER time out is passed over, the next one is registered with', {
+    timeout: 60_000,
+  }, async () => {
+    const recorder = recordingContext();
+    const adapter = sipAdapter({
+      dns: { servers: [dns.server] },
+      accounts: [
+        {
+          aor: 'sip:uli@backup.test',
+          password: 'secret',
+          transport: { kind: 'udp' },
+          retry: { initialMs: 1000, maxMs: 1000 },
+        },
+      ],
+    });
+    try {
+      await adapter.start(recorder.context);
+      // sip.js gives up after Timer F (64 × T1 = 32 s).
+      const failed = await recorder.waitEvent('registration.failed', { timeoutMs: 45_000 });
+      expect(failed.error).toMatch(/^408/);
+      expect(silentHeard.some((message) => message.startsWith('REGISTER sip:backup.test'))).toBe(true);
+      const heard = silentHeard.length;
+      await recorder.waitEvent('registration.registered', { since: recorder.events.indexOf(failed) });
+      expect(silentHeard.length).toBe(heard);
     } finally {
       await adapter.stop();
     }

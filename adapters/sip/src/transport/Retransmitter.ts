@@ -14,6 +14,11 @@ interface Pending {
   readonly deadline: number;
   readonly resend: () => void;
   readonly isInvite: boolean;
+  /** A request's: called if its time runs out without any response, not even a provisional one. */
+  readonly onUnanswered: (() => void) | undefined;
+  answered: boolean;
+  /** The next firing is at the deadline: it ends the retransmissions. */
+  last: boolean;
 }
 
 export class Retransmitter {
@@ -29,17 +34,20 @@ export class Retransmitter {
     return this.#pending.size;
   }
 
-  /** Called for each message we send; starts a timer when the message needs one. */
-  sent(message: SipWireMessage, resend: () => void): void {
+  /**
+   * Called for each message we send; starts a timer when the message needs one. `onUnanswered` is called when
+   * a request's retransmissions end (Timer B/F) without any response.
+   */
+  sent(message: SipWireMessage, resend: () => void, onUnanswered?: () => void): void {
     if (this.#closed) return;
     const branch = topVia(message)?.params.get('branch');
     const cseq = parseCSeq(message);
     if (!branch || !cseq) return;
     if (message.method !== undefined) {
       if (message.method === 'ACK') return;
-      this.#start(`request|${branch}|${cseq.method}`, resend, cseq.method === 'INVITE');
+      this.#start(`request|${branch}|${cseq.method}`, resend, cseq.method === 'INVITE', onUnanswered);
     } else if (cseq.method === 'INVITE' && (message.status ?? 0) >= 300) {
-      this.#start(`response|${branch}`, resend, true);
+      this.#start(`response|${branch}`, resend, true, undefined);
     }
   }
 
@@ -54,7 +62,10 @@ export class Retransmitter {
       if (!pending) return;
       // Timer A stops on any response; Timer E continues at T2 after a provisional one (§17.1.2.2).
       if (pending.isInvite || message.status >= 200) this.#stop(key);
-      else pending.interval = this.#timers.t2Ms;
+      else {
+        pending.interval = this.#timers.t2Ms;
+        pending.answered = true;
+      }
     } else if (message.method === 'ACK') {
       this.#stop(`response|${branch}`);
     }
@@ -66,7 +77,7 @@ export class Retransmitter {
     for (const key of [...this.#pending.keys()]) this.#stop(key);
   }
 
-  #start(key: string, resend: () => void, isInvite: boolean): void {
+  #start(key: string, resend: () => void, isInvite: boolean, onUnanswered: (() => void) | undefined): void {
     if (this.#pending.has(key)) return; // sip.js itself re-sent it (e.g. a server transaction replay)
     const pending: Pending = {
       timer: setTimeout(() => this.#fire(key), this.#timers.t1Ms),
@@ -74,6 +85,9 @@ export class Retransmitter {
       deadline: Date.now() + 64 * this.#timers.t1Ms,
       resend,
       isInvite,
+      onUnanswered,
+      answered: false,
+      last: false,
     };
     this.#pending.set(key, pending);
   }
@@ -81,9 +95,10 @@ export class Retransmitter {
   #fire(key: string): void {
     const pending = this.#pending.get(key);
     if (!pending) return;
-    if (Date.now() >= pending.deadline) {
+    if (pending.last || Date.now() >= pending.deadline) {
       // Timers B/F/H: sip.js's transaction layer times out and reports it.
       this.#stop(key);
+      if (!pending.answered) pending.onUnanswered?.();
       return;
     }
     pending.resend();
@@ -91,7 +106,10 @@ export class Retransmitter {
       pending.isInvite && key.startsWith('request')
         ? pending.interval * 2
         : Math.min(pending.interval * 2, this.#timers.t2Ms);
-    pending.timer = setTimeout(() => this.#fire(key), pending.interval);
+    // The last wait ends at the deadline itself, so an unanswered request is known when sip.js gives up on it.
+    const untilDeadline = pending.deadline - Date.now();
+    pending.last = untilDeadline <= pending.interval;
+    pending.timer = setTimeout(() => this.#fire(key), Math.max(0, Math.min(pending.interval, untilDeadline)));
   }
 
   #stop(key: string): void {

@@ -1,5 +1,7 @@
 // SIP over UDP for sip.js (which only ships WebSocket): datagrams in and out through the shared wire codec,
-// plus what only an unreliable transport needs: retransmissions (timers A/E/G).
+// plus what only an unreliable transport needs: retransmissions (timers A/E/G), and, as nothing tells a dead
+// UDP peer from a live one, remembering addresses whose requests went unanswered so that the next request
+// goes to the next address of the destination (RFC 3263 §4.3), e.g. the next SRV target.
 import dgram from 'node:dgram';
 import { isIP, isIPv6 } from 'node:net';
 import { TransportState } from 'sip.js';
@@ -20,10 +22,15 @@ export interface UdpTransportOptions extends SipWireOptions {
 }
 
 const defaultTimers: RetransmitTimers = { t1Ms: 500, t2Ms: 4000 };
+/** How long an address that let a request time out is passed over, while its destination has another. */
+const unansweredHoldMs = 5 * 60_000;
+const key = (address: SocketAddress): string => `${address.address}|${address.port}`;
 
 export class UdpTransport extends SocketTransport {
   readonly #options: UdpTransportOptions;
   readonly #retransmitter: Retransmitter;
+  /** Address → until when it is passed over (it let a request time out and has not spoken since). */
+  readonly #unanswered = new Map<string, number>();
   #socket: dgram.Socket | undefined;
 
   constructor(logger: SipJsLogger, options: UdpTransportOptions) {
@@ -70,22 +77,36 @@ export class UdpTransport extends SocketTransport {
     const socket = this.#socket;
     if (!socket || !this.isConnected()) throw new Error('UDP transport is not connected');
     const { wire, parsed, destinations } = await this.codec.outgoing(message);
-    // No connection tells a dead UDP target from a live one: the first address of our socket's family.
+    // The first address of our socket's family that has not just let a request time out.
     const family = socket.address().family === 'IPv6' ? 6 : 4;
-    const destination = destinations.find((each) => isIP(each.address) === family) ?? destinations[0];
+    const usable = destinations.filter((each) => isIP(each.address) === family);
+    const candidates = usable.length > 0 ? usable : destinations;
+    const now = Date.now();
+    const destination =
+      candidates.find((each) => (this.#unanswered.get(key(each)) ?? 0) <= now) ?? candidates[0];
     if (!destination) throw new Error('no destination');
     await new Promise<void>((resolve, reject) =>
       socket.send(wire, destination.port, destination.address, (error) =>
         error ? reject(error) : resolve(),
       ),
     );
-    this.#retransmitter.sent(parsed, () => {
-      if (this.#socket === socket) socket.send(wire, destination.port, destination.address);
-    });
+    this.#retransmitter.sent(
+      parsed,
+      () => {
+        if (this.#socket === socket) socket.send(wire, destination.port, destination.address);
+      },
+      () => {
+        this.logger.warn(
+          `no answer from ${destination.address}:${destination.port}: passing it over while there is another address`,
+        );
+        this.#unanswered.set(key(destination), Date.now() + unansweredHoldMs);
+      },
+    );
   }
 
   #receive(data: Buffer, from: SocketAddress): void {
     try {
+      this.#unanswered.delete(key(from)); // it speaks again
       if (data.toString('latin1').trim() === '') return; // CRLF keepalive
       const result = this.codec.incoming(data, from);
       if (result.kind === 'reply') this.#replyTo(result.response, from);
