@@ -96,6 +96,12 @@ describe('UPDATE, session refreshes and 422 with sipp', () => {
     expect(result.messages).toMatch(/^SIP\/2\.0 488 /m);
   });
 
+  it('lists UPDATE, and only what it answers, in the Allow of its 200 to OPTIONS', async () => {
+    const sipp = await runSipp({ scenario: 'uac_options_allow.xml', remote: trunk, service: '1100' });
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+  });
+
   it('takes UPDATEs without SDP as session refreshes: a caller that refreshes only so is not cut off', async () => {
     const before = inbound.length;
     const sipp = await runSipp({ scenario: 'uac_update_refresh.xml', remote: trunk, service: '1102' });
@@ -210,7 +216,12 @@ describe('UPDATE, session refreshes and 422 with sipp', () => {
     });
     const events: LegEvent[] = [];
     leg.events$.subscribe((event) => events.push(event));
-    await waitFor('answered', () => events.some((event) => event.type === 'answered'));
+    // If sipp gives up (a header check failed), say why rather than time out waiting.
+    const early = sipp.done.then((result) => {
+      throw new Error(`sipp ended before the answer: ${result.output}\n${result.messages}`);
+    });
+    await Promise.race([waitFor('answered', () => events.some((event) => event.type === 'answered')), early]);
+    early.catch(() => undefined);
     await leg.hangup('normal');
     const result = await sipp.done;
     expect(result.code, result.output).toBe(0);

@@ -165,29 +165,34 @@ export class SipCallLeg implements SipLeg {
     const invitation = this.#inbound('answer');
     if (invitation.state === SessionState.Established) return;
     // RFC 4028 §9: grant the caller's session timer (its interval passed our Min-SE when it came in).
-    await invitation.accept({ extraHeaders: this.#grantSessionTimer(invitation.request) });
+    const grant = this.#grantSessionTimer(invitation.request);
+    await invitation.accept({ extraHeaders: grant.headers });
+    grant.start();
   }
 
   /**
    * RFC 4028 §9, for the INVITE and for every session refresh the other side sends: take its interval, and
-   * its refresher (the sender of the request unless it says `uas`); returns the headers of our 2xx. A refresh
-   * without Session-Expires just proves the session alive.
+   * its refresher (the sender of the request unless it says `uas`). Returns the headers of our 2xx and what
+   * to do once it is sent (never before: a timer must not outlive a 2xx that failed). A refresh without
+   * Session-Expires just proves the session alive.
    */
-  #grantSessionTimer(request: Core.IncomingRequestMessage): string[] {
+  #grantSessionTimer(request: Core.IncomingRequestMessage): { headers: string[]; start(): void } {
     const asked = parseSessionExpires(request.getHeader('session-expires'));
     if (!asked || this.#sessionTimerSec === 0) {
-      this.#sessionTimer.refreshed();
-      return [];
+      return { headers: [], start: () => this.#sessionTimer.refreshed() };
     }
     const refresher = asked.refresher ?? 'uac';
-    this.#sessionTimer.start({
-      intervalSec: asked.intervalSec,
-      refresher: refresher === 'uas' ? 'us' : 'them',
-    });
-    return [
-      `Session-Expires: ${asked.intervalSec};refresher=${refresher}`,
-      ...(supportsTimer(request.getHeaders('supported')) ? ['Require: timer'] : []),
-    ];
+    return {
+      headers: [
+        `Session-Expires: ${asked.intervalSec};refresher=${refresher}`,
+        ...(supportsTimer(request.getHeaders('supported')) ? ['Require: timer'] : []),
+      ],
+      start: () =>
+        this.#sessionTimer.start({
+          intervalSec: asked.intervalSec,
+          refresher: refresher === 'uas' ? 'us' : 'them',
+        }),
+    };
   }
 
   /**
@@ -225,14 +230,13 @@ export class SipCallLeg implements SipLeg {
         this.#answeringUpdate = false;
       }
     }
+    const grant = this.#grantSessionTimer(request);
     update.accept({
       statusCode: 200,
-      extraHeaders: [
-        contactHeader(this.#session.userAgent.userAgentCore),
-        ...this.#grantSessionTimer(request),
-      ],
+      extraHeaders: [contactHeader(this.#session.userAgent.userAgentCore), ...grant.headers],
       ...(body ? { body } : {}),
     });
+    grant.start();
   }
 
   /**
