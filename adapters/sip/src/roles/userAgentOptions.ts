@@ -5,6 +5,7 @@ import type { Logger } from '@cubebridge/core';
 import { type Invitation, type LogLevel, type URI, UserAgent, type UserAgentOptions, Web } from 'sip.js';
 import { SipOptionsError } from '../errors.ts';
 import type { MediaBindings } from '../call/MediaEndpointSdh.ts';
+import { installFastGrammar } from '../parsing/installFastGrammar.ts';
 import type { SipTransportOptions } from '../SipAdapterOptions.ts';
 import type { RetransmitTimers } from '../transport/Retransmitter.ts';
 import type { SipWireOptions } from '../transport/SipWireCodec.ts';
@@ -35,6 +36,9 @@ export interface UserAgentBase {
   readonly userAgentString: string | undefined;
   readonly onInvite: (invitation: Invitation) => void;
 }
+
+// Every user agent parses every message with sip.js's grammar: put the fast readers in front of it, once.
+installFastGrammar();
 
 export function userAgentOptions(base: UserAgentBase): UserAgentOptions {
   // sip.js writes this placeholder into Via and Contact; the UDP transport swaps in the real address.
