@@ -146,7 +146,7 @@ describe('UPDATE, session refreshes and 422 with sipp', () => {
     expect(result.messages).toMatch(/^SIP\/2\.0 491 /m);
   });
 
-  it('answers 500 with Retry-After to an UPDATE offer while it is still answering another', async () => {
+  it('answers 500 with Retry-After to an UPDATE offer, and to a re-INVITE, while it is still answering an UPDATE', async () => {
     const before = inbound.length;
     let release: () => void = () => undefined;
     const released = new Promise<void>((resolve) => {

@@ -334,25 +334,30 @@ export class SipCallLeg implements SipLeg {
     const action = options.hold ? 'hold' : 'resume';
     for (let attempt = 1; ; attempt++) {
       this.#established(action);
-      const status = await new Promise<number>((resolve, reject) => {
-        this.#session
-          .invite({
-            sessionDescriptionHandlerOptions: options,
-            // Every re-INVITE of ours refreshes the session too (RFC 4028 §7.4).
-            ...(this.#sessionTimer.plan
-              ? {
-                  requestOptions: {
-                    extraHeaders: [`Session-Expires: ${this.#sessionTimer.plan.intervalSec};refresher=uac`],
-                  },
-                }
-              : {}),
-            requestDelegate: {
-              onAccept: () => resolve(200),
-              onReject: (response) => resolve(response.message.statusCode ?? 500),
-            },
-          })
-          .catch(reject);
-      });
+      // An UPDATE's offer is with the endpoint: ours would collide with it, as a 491 says (and is retried).
+      const status = this.#answeringUpdate
+        ? 491
+        : await new Promise<number>((resolve, reject) => {
+            this.#session
+              .invite({
+                sessionDescriptionHandlerOptions: options,
+                // Every re-INVITE of ours refreshes the session too (RFC 4028 §7.4).
+                ...(this.#sessionTimer.plan
+                  ? {
+                      requestOptions: {
+                        extraHeaders: [
+                          `Session-Expires: ${this.#sessionTimer.plan.intervalSec};refresher=uac`,
+                        ],
+                      },
+                    }
+                  : {}),
+                requestDelegate: {
+                  onAccept: () => resolve(200),
+                  onReject: (response) => resolve(response.message.statusCode ?? 500),
+                },
+              })
+              .catch(reject);
+          });
       if (status < 300) {
         this.#sessionTimer.refreshed();
         return;

@@ -13,6 +13,7 @@
 //     request (RFC 3311 §5.2). A dialog without that delegate, early dialogs included, answers by itself:
 //     200 without SDP, 491/500 to an offer (we send no reliable provisional responses, so no early
 //     offer/answer ever completes). Every other method goes to sip.js unchanged;
+//     A re-INVITE that arrives while an UPDATE's offer is still being answered gets 500 with Retry-After;
 //  3. an UPDATE outside any dialog gets 481 instead of an exception.
 // `answerUpdateOffer()` is the offer/answer half used by the leg: the SDP goes through the session's SDH
 // exactly as a re-INVITE's does (so hold/resume reach the leg through the same `onRemoteOffer`).
@@ -45,11 +46,21 @@ export function installUpdateHandling(): void {
 
   const receiveRequest = prototype.receiveRequest;
   prototype.receiveRequest = function (this: Core.SessionDialog, message: Core.IncomingRequestMessage) {
-    if (message.method !== 'UPDATE') return receiveRequest.call(this, message);
+    const updateBeingAnswered =
+      message.method === 'INVITE' &&
+      this.signalingState === Core.SignalingState.HaveRemoteOffer &&
+      !this.reinviteUserAgentServer;
+    if (message.method !== 'UPDATE' && !updateBeingAnswered) return receiveRequest.call(this, message);
     // What sip.js's receiveRequest does before its method switch (sequenceGuard is protected in its types).
     const dialog = this as unknown as { sequenceGuard(message: Core.IncomingRequestMessage): boolean };
     if (!dialog.sequenceGuard(message)) return;
     Core.Dialog.prototype.receiveRequest.call(this, message);
+    if (updateBeingAnswered) {
+      // A re-INVITE while an UPDATE's offer is still being answered: sip.js would take the UPDATE's offer as
+      // the re-INVITE's. RFC 3311 §5.2 / RFC 6337 §4.3: 500 with Retry-After, as for two INVITEs.
+      this.userAgentCore.replyStateless(message, { statusCode: 500, extraHeaders: [retryAfter()] });
+      return;
+    }
     const contact = message.parseHeader('contact');
     if (contact instanceof Core.NameAddrHeader) {
       (this as unknown as { dialogState: { remoteTarget: Core.URI } }).dialogState.remoteTarget = contact.uri;
@@ -106,7 +117,7 @@ export function offerConflict(
     dialog.signalingState !== Core.SignalingState.Stable ||
     dialog.reinviteUserAgentServer !== undefined
   ) {
-    return { statusCode: 500, extraHeaders: [`Retry-After: ${1 + Math.floor(Math.random() * 10)}`] };
+    return { statusCode: 500, extraHeaders: [retryAfter()] };
   }
   return undefined;
 }
@@ -135,6 +146,11 @@ export async function answerUpdateOffer(session: Session, update: IncomingUpdate
     await sdh.rollbackDescription?.();
     throw error;
   }
+}
+
+/** RFC 3261 §14.2: a random 0–10 s (we say 1–10: 0 would invite an immediate collision again). */
+function retryAfter(): string {
+  return `Retry-After: ${1 + Math.floor(Math.random() * 10)}`;
 }
 
 /** A dialog without our delegate (early, or not ours): no media to renegotiate, so no offer is taken. */
