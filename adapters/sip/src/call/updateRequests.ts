@@ -3,7 +3,8 @@
 // answers 405 (UPDATE is not in its `AllowedMethods`), and were it let through, `SessionDialog.receiveRequest`
 // would answer 501 (`default:` case) and an UPDATE outside a dialog would throw.
 //
-// `installUpdateHandling()` (idempotent; the user agents call it before they start) changes three things:
+// `installUpdateHandling()` (idempotent; the adapter's constructor calls it, before any user agent exists)
+// changes three things, for every sip.js user in the process:
 //  1. `AllowedMethods`, the list sip.js writes into Allow (2xx to INVITE, our re-INVITEs, OPTIONS, 405),
 //     becomes the methods the gateway really answers, UPDATE included (`allowHeader()` fixes the initial
 //     INVITE, whose Allow sip.js hard-codes);
@@ -12,8 +13,8 @@
 //     order (500 when out of order), remote CSeq, and the remote target, as UPDATE is a target refresh
 //     request (RFC 3311 §5.2). A dialog without that delegate, early dialogs included, answers by itself:
 //     200 without SDP, 491/500 to an offer (we send no reliable provisional responses, so no early
-//     offer/answer ever completes). Every other method goes to sip.js unchanged;
-//     A re-INVITE that arrives while an UPDATE's offer is still being answered gets 500 with Retry-After;
+//     offer/answer ever completes). A re-INVITE that arrives while an UPDATE's offer is still being
+//     answered gets 500 with Retry-After. Every other request goes to sip.js unchanged;
 //  3. an UPDATE outside any dialog gets 481 instead of an exception.
 // `answerUpdateOffer()` is the offer/answer half used by the leg: the SDP goes through the session's SDH
 // exactly as a re-INVITE's does (so hold/resume reach the leg through the same `onRemoteOffer`).
