@@ -84,7 +84,8 @@ describe('recording a bridged call', { timeout: 120_000 }, () => {
     const path = await waitFor('the WAV', () => wavIn(dir), 30_000);
     expect(path).toBe(join(dir, `${ended.callId}.wav`));
     expectTonesInTheirChannels(path, ended.durationMs);
-    expect(readdirSync(join(dir, 'spool'))).toEqual([]);
+    // The spools go once the WAV is written.
+    await waitFor('the spools to be deleted', () => readdirSync(join(dir, 'spool')).length === 0);
   });
 
   it('keeps the job in the outbox while Redis is away, and processes it once Redis answers', async () => {
@@ -98,15 +99,19 @@ describe('recording a bridged call', { timeout: 120_000 }, () => {
     const ended = await recordedCall(bridge, dir);
 
     const outbox = join(dir, 'outbox');
-    await waitFor('the job in the outbox', () => readdirSync(outbox).includes(`${ended.callId}.json`));
-    expect(bridge.logs()).toMatch(/Redis is not available: the recording job waits in the outbox/);
+    // Logged once the job file is in the outbox.
+    await waitFor('the job kept in the outbox', () =>
+      bridge.logs().includes('Redis is not available: the recording job waits in the outbox'),
+    );
+    expect(readdirSync(outbox)).toEqual([`${ended.callId}.json`]);
 
     await redis.start(['--requirepass', password]);
     worker(url, queue, dir);
     const path = await waitFor('the WAV', () => wavIn(dir), 30_000);
     expectTonesInTheirChannels(path, ended.durationMs);
+    // Logged once the job is in Redis and out of the outbox.
+    await waitFor('the outbox job enqueued', () => bridge.logs().includes('outbox job enqueued'));
     expect(readdirSync(outbox)).toEqual([]);
-    expect(bridge.logs()).toMatch(/outbox job enqueued/);
     // The Redis URL is in the logs only without its password.
     expect(bridge.logs()).toContain(`redis://:[redacted]@127.0.0.1:${redis.port}`);
     expect(bridge.logs()).not.toContain(password);

@@ -3,7 +3,7 @@
 // worker process (the real `cubebridge-recording-worker` command) goes on with the next job.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,9 +46,11 @@ async function finished(queue: Queue, callId: string) {
   return waitFor(
     `job ${callId} to finish`,
     async () => {
+      // The state first, then the job: a job read before it finished would lack its result or reason.
+      const state = await queue.getJobState(recordingJobId(callId));
+      if (state !== 'completed' && state !== 'failed') return undefined;
       const job = await queue.getJob(recordingJobId(callId));
-      const state = await job?.getState();
-      return state === 'completed' || state === 'failed' ? { job: job!, state } : undefined;
+      return job && { job, state };
     },
     20_000,
   );
@@ -147,5 +149,40 @@ describe('the recording worker', () => {
     expect(existsSync(join(dir, `${fine}.wav`))).toBe(true);
     expect(bin.output()).toMatch(/recording job failed/);
     expect(bin.output()).toMatch(/recording written/);
+  });
+
+  it('retries a job that failed for a passing reason, with back-off, and keeps the spools until the WAV is written', async () => {
+    const dir = await tempDir('retry');
+    // The output folder cannot be created while a file stands in its place.
+    const output = join(dir, 'wav');
+    await writeFile(output, 'in the way');
+    const name = `recording-${randomUUID()}`;
+    const worker = createRecordingWorker({ redis: suiteRedis, queue: name, dir: output });
+    cleanups.push(() => worker.close());
+    const queue = queueNamed(name);
+    const sip = join(dir, 'sip.spool');
+    const app = join(dir, 'app.spool');
+    await writeToneSpool(sip, { law: 'PCMU', hz: 440, fromMs: 0, seconds: 1 });
+    await writeToneSpool(app, { law: 'PCMA', hz: 700, fromMs: 0, seconds: 1 });
+    const callId = randomUUID();
+    await queue.add(recordingJobName, jobFor(callId, sip, app, 1000), {
+      jobId: recordingJobId(callId),
+      attempts: 50,
+      backoff: { type: 'fixed', delay: 200 },
+    });
+
+    const failedOnce = await waitFor('a failed attempt', async () => {
+      const job = await queue.getJob(recordingJobId(callId));
+      return job && job.attemptsMade >= 1 ? job : undefined;
+    });
+    expect(failedOnce.failedReason).toMatch(/EEXIST|ENOTDIR/);
+    expect(existsSync(sip) && existsSync(app)).toBe(true);
+    await rm(output);
+
+    const { job, state } = await finished(queue, callId);
+    expect({ state, reason: job.failedReason }).toMatchObject({ state: 'completed' });
+    expect(job.attemptsMade).toBeGreaterThan(1);
+    expect(existsSync(join(output, `${callId}.wav`))).toBe(true);
+    expect(existsSync(sip) || existsSync(app)).toBe(false);
   });
 });
