@@ -202,12 +202,13 @@ describe('UPDATE, session refreshes and 422 with sipp', () => {
   });
 
   it('sends Min-SE and retries its INVITE once with the Min-SE of a 422, and the call proceeds', async () => {
+    // The peer binds first: a port freePort() just handed to sipp cannot then go to the peer before sipp binds it.
+    const peer = await RtpTestPeer.open({ toneHz: 1000 });
+    peers.push(peer);
     const sipp = await runSipp({
       scenario: 'uas_session_interval_small.xml',
       variables: { ourMinSe: String(minSe), minSe: '3600' },
     });
-    const peer = await RtpTestPeer.open({ toneHz: 1000 });
-    peers.push(peer);
     const leg = await adapter.call({
       callId: 'session-interval-small',
       to: `sip:2101@127.0.0.1:${sipp.port}`,
