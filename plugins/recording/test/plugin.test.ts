@@ -47,8 +47,8 @@ describe('@cubebridge/plugin-recording in a gateway', () => {
       },
     });
     await mkdir(join(dir, 'spool'));
-    await writeToneSpool(sip, { law: 'PCMU', hz: 440, fromMs: 0, seconds: 1 });
-    await writeToneSpool(app, { law: 'PCMA', hz: 700, fromMs: 0, seconds: 1 });
+    await writeToneSpool(sip, { codec: 'PCMU', hz: 440, fromMs: 0, seconds: 1 });
+    await writeToneSpool(app, { codec: 'PCMA', hz: 700, fromMs: 0, seconds: 1 });
 
     const worker = createRecordingWorker({ redis: suiteRedis, queue, dir });
     cleanups.push(() => worker.close());

@@ -3,7 +3,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeG711 } from '@cubebridge/media-werift';
+import { createEncoder } from '../../../adapters/media-werift/src/codecs/AudioCodecs.ts';
 import { readWavSamples } from '../../../test/harness/sip/audio.ts';
 import { freePort, startProcess, type TestProcess, waitFor } from '../../../test/harness/sip/processes.ts';
 import { SpoolWriter } from '../src/spool/SpoolWriter.ts';
@@ -57,38 +57,43 @@ export async function ownRedis(dir: string): Promise<OwnRedis> {
 }
 
 export interface ToneSpool {
-  readonly law: 'PCMU' | 'PCMA';
+  readonly codec: 'PCMU' | 'PCMA' | 'opus';
   readonly hz: number;
   /** Arrival of the first packet, ms after the recording's start. */
   readonly fromMs: number;
   readonly seconds: number;
-  readonly ssrc?: number;
+  /** Each packet arrives up to this much late (a fixed pseudo-random pattern), as over a jittery network. */
+  readonly jitterMs?: number;
 }
 
+const payloadTypes = { PCMU: 0, PCMA: 8, opus: 111 } as const;
+
 /**
- * A spool file as the plugin writes it, of a G.711 tone in 20 ms packets arriving on time, written by the
- * plugin's own SpoolWriter.
+ * A spool file as the plugin writes it (with its own SpoolWriter), of a tone in 20 ms packets encoded by the
+ * relay's own encoders (libopus for Opus).
  */
 export async function writeToneSpool(path: string, tone: ToneSpool): Promise<void> {
   const origin = 1_000;
   const writer = new SpoolWriter(path, origin);
+  const rate = tone.codec === 'opus' ? 48_000 : 8_000;
+  const encoder = createEncoder(tone.codec, rate);
+  const frame = rate / 50;
   const packets = (tone.seconds * 1000) / 20;
   for (let index = 0; index < packets; index++) {
-    const pcm = Int16Array.from({ length: 160 }, (_, sample) =>
-      Math.round(12_000 * Math.sin((2 * Math.PI * tone.hz * (index * 160 + sample)) / 8000)),
+    const pcm = Int16Array.from({ length: frame }, (_, sample) =>
+      Math.round(12_000 * Math.sin((2 * Math.PI * tone.hz * (index * frame + sample)) / rate)),
     );
-    const payload = encodeG711(tone.law, pcm);
     writer.write({
       kind: 'audio',
-      codec: tone.law,
-      clockRate: 8000,
-      payloadType: tone.law === 'PCMU' ? 0 : 8,
-      sequenceNumber: (1000 + index) & 0xffff,
-      timestamp: (123_456 + index * 160) >>> 0,
-      ssrc: tone.ssrc ?? 0x1234,
+      codec: tone.codec,
+      clockRate: rate,
+      payloadType: payloadTypes[tone.codec],
+      sequenceNumber: (65_000 + index) & 0xffff, // wraps
+      timestamp: (0xffff_0000 + index * frame) >>> 0, // wraps too
+      ssrc: 0x1234,
       marker: index === 0,
-      payload,
-      receivedAt: origin + tone.fromMs + index * 20,
+      payload: encoder.encode(pcm),
+      receivedAt: origin + tone.fromMs + index * 20 + ((index * 37) % 11) * ((tone.jitterMs ?? 0) / 10),
     });
   }
   await writer.close();

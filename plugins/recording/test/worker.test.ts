@@ -64,11 +64,12 @@ describe('the recording worker', () => {
     cleanups.push(() => worker.close());
     const queue = queueNamed(name);
 
-    // The phone speaks from 0 to 2 s; the app from 1 s to 3 s, after a new SSRC at 2 s (a re-INVITE, a transfer).
+    // The phone (G.711) speaks from 0 to 2 s; the app (Opus) from 1 s to 3 s; both over a jittery network, with
+    // RTP sequence numbers and timestamps that wrap.
     const sip = join(dir, 'call.sip.spool');
     const app = join(dir, 'call.webrtc.spool');
-    await writeToneSpool(sip, { law: 'PCMU', hz: 440, fromMs: 0, seconds: 2 });
-    await writeToneSpool(app, { law: 'PCMA', hz: 700, fromMs: 1000, seconds: 2 });
+    await writeToneSpool(sip, { codec: 'PCMU', hz: 440, fromMs: 0, seconds: 2, jitterMs: 40 });
+    await writeToneSpool(app, { codec: 'opus', hz: 700, fromMs: 1000, seconds: 2, jitterMs: 60 });
     const callId = randomUUID();
     await queue.add(recordingJobName, jobFor(callId, sip, app, 3_500), { jobId: recordingJobId(callId) });
 
@@ -114,7 +115,7 @@ describe('the recording worker', () => {
     });
 
     const good = join(dir, 'good.spool');
-    await writeToneSpool(good, { law: 'PCMU', hz: 440, fromMs: 0, seconds: 1 });
+    await writeToneSpool(good, { codec: 'PCMU', hz: 440, fromMs: 0, seconds: 1 });
     const missing = randomUUID();
     await queue.add(
       recordingJobName,
@@ -139,7 +140,7 @@ describe('the recording worker', () => {
 
     const fine = randomUUID();
     const other = join(dir, 'other.spool');
-    await writeToneSpool(other, { law: 'PCMA', hz: 700, fromMs: 0, seconds: 1 });
+    await writeToneSpool(other, { codec: 'PCMA', hz: 700, fromMs: 0, seconds: 1 });
     await queue.add(recordingJobName, jobFor(fine, good, other, 1000), options(fine));
     const last = await finished(queue, fine);
     expect({ state: last.state, reason: last.job.failedReason }).toEqual({
@@ -162,8 +163,8 @@ describe('the recording worker', () => {
     const queue = queueNamed(name);
     const sip = join(dir, 'sip.spool');
     const app = join(dir, 'app.spool');
-    await writeToneSpool(sip, { law: 'PCMU', hz: 440, fromMs: 0, seconds: 1 });
-    await writeToneSpool(app, { law: 'PCMA', hz: 700, fromMs: 0, seconds: 1 });
+    await writeToneSpool(sip, { codec: 'PCMU', hz: 440, fromMs: 0, seconds: 1 });
+    await writeToneSpool(app, { codec: 'PCMA', hz: 700, fromMs: 0, seconds: 1 });
     const callId = randomUUID();
     await queue.add(recordingJobName, jobFor(callId, sip, app, 1000), {
       jobId: recordingJobId(callId),

@@ -1,10 +1,11 @@
-// Decodes two legs' spooled packets into one 16-bit stereo WAV: left the SIP side, right the app side. The file
-// is sized first (its zeros are the silence), then each decoded frame is written into its channel at its place,
-// so memory stays at one frame whatever the call's length.
+// Decodes two legs' spooled packets into one 16-bit stereo WAV: left the SIP side, right the app side. Each
+// decoded frame is written into its channel at its place in the file, and the file is cut to length at the end:
+// what nobody wrote is zeros, which is silence, and memory stays at one block whatever the call's length.
 import { open } from 'node:fs/promises';
 import { audioCodecName, createDecoder } from '@cubebridge/media-werift';
 import type { SpoolPacket } from '../spool/SpoolFormat.ts';
 import { legTimeline } from './legTimeline.ts';
+import { StereoPcmFile } from './StereoPcmFile.ts';
 
 export type OutputSampleRate = 8000 | 16000 | 48000;
 
@@ -42,40 +43,35 @@ export async function writeStereoWav(input: StereoWavInput): Promise<StereoWavRe
         );
 
   const file = await open(input.path, 'w+');
+  const pcm = new StereoPcmFile(file, headerBytes);
   let undecodable = 0;
-  let samples = Math.round(((input.minDurationMs ?? 0) * rate) / 1000);
   try {
     for (const [channel, streams] of channels.entries()) {
       for (const stream of streams) {
         const decoder = createDecoder(audioCodecName(stream.codec)!, rate);
         for (const [index, packet] of stream.packets.entries()) {
-          let pcm: Int16Array;
+          let samples: Int16Array;
           try {
-            pcm = decoder.decode(packet.payload);
+            samples = decoder.decode(packet.payload);
           } catch {
             undecodable++;
             continue;
           }
           const position = Math.round(((stream.startsMs[index] as number) * rate) / 1000);
-          samples = Math.max(samples, position + pcm.length);
-          const bytes = Buffer.alloc(pcm.length * frameBytes);
-          const offset = headerBytes + position * frameBytes;
-          // The other channel may already be there: read the region, set ours, write it back.
-          await file.read(bytes, 0, bytes.length, offset);
-          for (let i = 0; i < pcm.length; i++)
-            bytes.writeInt16LE(pcm[i] as number, i * frameBytes + channel * 2);
-          await file.write(bytes, 0, bytes.length, offset);
+          await pcm.write(channel as 0 | 1, position, samples);
         }
       }
     }
-    const dataBytes = samples * frameBytes;
+    await pcm.flush();
+    const frames = Math.max(pcm.frames, Math.round(((input.minDurationMs ?? 0) * rate) / 1000));
+    const dataBytes = frames * frameBytes;
     await file.truncate(headerBytes + dataBytes);
     await file.write(wavHeader(rate, dataBytes), 0, headerBytes, 0);
     await file.sync();
+    return { durationMs: Math.round((frames * 1000) / rate), undecodable };
   } finally {
     await file.close();
   }
-  return { durationMs: Math.round((samples * 1000) / rate), undecodable };
 }
 
 function wavHeader(sampleRate: number, dataBytes: number): Buffer {
