@@ -16,7 +16,8 @@ export const recordingOptionsSchema = z
   .object({
     /** Where spools, the outbox and (in the worker) the WAV files go. Created when missing. */
     dir: z.string().min(1).default('./recordings'),
-    redis: redisSchema.default('redis://127.0.0.1:6379'),
+    /** Default: the CUBEBRIDGE_RECORDING_REDIS environment variable, else redis://127.0.0.1:6379. */
+    redis: redisSchema.optional(),
     queue: z.string().min(1).default('cubebridge-recording'),
     /**
      * Which calls to record (all by default). A list form for config files: only these directions, and only calls

@@ -26,7 +26,7 @@ export type RedisTarget = z.input<typeof redisSchema>;
 /** ioredis options for a target, plus what the caller needs (BullMQ workers want `maxRetriesPerRequest: null`). */
 export function redisOptions(target: RedisTarget, extra: RedisOptions = {}): RedisOptions {
   if (typeof target === 'string') {
-    const url = new URL(target);
+    const url = parseRedisUrl(target);
     return {
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port ? Number(url.port) : 6379,
@@ -51,4 +51,31 @@ export function describeRedis(target: RedisTarget): string {
   const user = options.username ? `${options.username}@` : options.password ? ':[redacted]@' : '';
   const credentials = options.username && options.password ? `${options.username}:[redacted]@` : user;
   return `${options.tls ? 'rediss' : 'redis'}://${credentials}${options.host}:${options.port}${options.db ? `/${options.db}` : ''}`;
+}
+
+/**
+ * `CUBEBRIDGE_RECORDING_REDIS` when set (so a password can stay out of config files, which `cubebridge config
+ * check` prints), else the local default. The plugin and the worker command both read it.
+ */
+export function redisFromEnvironment(env: NodeJS.ProcessEnv = process.env): RedisTarget {
+  const url = env.CUBEBRIDGE_RECORDING_REDIS;
+  if (!url) return 'redis://127.0.0.1:6379';
+  const parsed = redisSchema.safeParse(url);
+  if (!parsed.success)
+    throw new Error(
+      'CUBEBRIDGE_RECORDING_REDIS must be a URL like redis://127.0.0.1:6379 (its value is not shown)',
+    );
+  return parsed.data;
+}
+
+function parseRedisUrl(target: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(target);
+  } catch {
+    // `new URL`'s error carries its input, which may hold a password: say what is wrong, never what was given.
+  }
+  if (!url || !/^rediss?:$/.test(url.protocol))
+    throw new Error('the Redis URL is not valid: it must look like redis://[user:password@]host:port[/db]');
+  return url;
 }

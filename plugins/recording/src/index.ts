@@ -11,7 +11,7 @@ export {
   type RecordableCall,
   type RecordingOptions,
 } from './RecordingOptions.ts';
-export { describeRedis, redisOptions, type RedisTarget } from './RedisConnection.ts';
+export { describeRedis, redisFromEnvironment, redisOptions, type RedisTarget } from './RedisConnection.ts';
 export {
   recordingJobId,
   recordingJobName,

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { definePlugin } from '@cubebridge/core';
 import { CallRecorder } from './CallRecorder.ts';
 import { RecordingJobs } from './RecordingJobs.ts';
+import { redisFromEnvironment } from './RedisConnection.ts';
 import { recordingOptionsSchema, shouldRecord } from './RecordingOptions.ts';
 
 export const recordingPlugin = definePlugin({
@@ -17,7 +18,7 @@ export const recordingPlugin = definePlugin({
     const spoolDir = join(dir, 'spool');
     mkdirSync(spoolDir, { recursive: true });
     const jobs = new RecordingJobs({
-      redis: options.redis,
+      redis: options.redis ?? redisFromEnvironment(),
       queue: options.queue,
       outboxDir: join(dir, 'outbox'),
       logger: ctx.logger,

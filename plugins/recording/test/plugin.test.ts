@@ -8,7 +8,14 @@ import { Writable } from 'node:stream';
 import { createGateway, createLogger } from '@cubebridge/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/harness/sip/processes.ts';
-import { createRecordingWorker, JobOutbox, recording, shouldRecord } from '../src/index.ts';
+import {
+  createRecordingWorker,
+  describeRedis,
+  JobOutbox,
+  recording,
+  redisFromEnvironment,
+  shouldRecord,
+} from '../src/index.ts';
 import { suiteRedis, tempDir, writeToneSpool } from './support.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -89,5 +96,29 @@ describe('@cubebridge/plugin-recording in a gateway', () => {
     expect(shouldRecord({ directions: ['sip-to-platform'], users: ['1001'] }, call)).toBe(true);
     expect(shouldRecord({ users: ['1002'] }, call)).toBe(false);
     expect(shouldRecord((candidate) => candidate.to === 'connectycube:7', call)).toBe(true);
+  });
+
+  it('names Redis in logs and errors without its password', () => {
+    expect(describeRedis('redis://:hunter2@cache:6380/3')).toBe('redis://:[redacted]@cache:6380/3');
+    expect(describeRedis('rediss://rec:hunter2@cache')).toBe('rediss://rec:[redacted]@cache:6379');
+    expect(describeRedis({ host: 'cache', password: 'hunter2' })).toBe('redis://:[redacted]@cache:6379');
+    expect(describeRedis('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    const thrown = (act: () => unknown) => {
+      try {
+        act();
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'nothing thrown';
+    };
+    expect(thrown(() => describeRedis('redis://:hunter2@bad host'))).toMatch(/^the Redis URL is not valid/);
+    expect(thrown(() => describeRedis('redis://:hunter2@bad host'))).not.toContain('hunter2');
+    expect(redisFromEnvironment({ CUBEBRIDGE_RECORDING_REDIS: 'redis://:hunter2@cache:6380' })).toBe(
+      'redis://:hunter2@cache:6380',
+    );
+    expect(redisFromEnvironment({})).toBe('redis://127.0.0.1:6379');
+    const invalid = thrown(() => redisFromEnvironment({ CUBEBRIDGE_RECORDING_REDIS: 'cache:hunter2' }));
+    expect(invalid).toMatch(/^CUBEBRIDGE_RECORDING_REDIS must be a URL/);
+    expect(invalid).not.toContain('hunter2');
   });
 });

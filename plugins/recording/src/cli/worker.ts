@@ -3,6 +3,7 @@
 // printed.
 import { parseArgs } from 'node:util';
 import { createLogger } from '@cubebridge/core';
+import { redisFromEnvironment } from '../RedisConnection.ts';
 import { createRecordingWorker } from '../worker/RecordingWorker.ts';
 
 const usage = `usage: cubebridge-recording-worker [--redis redis://127.0.0.1:6379] [--queue cubebridge-recording]
@@ -35,7 +36,7 @@ if (!Number.isInteger(concurrency) || concurrency < 1) {
 
 const logger = createLogger({ name: 'cubebridge-recording-worker' });
 const recordingWorker = createRecordingWorker({
-  redis: values.redis ?? process.env.CUBEBRIDGE_RECORDING_REDIS ?? 'redis://127.0.0.1:6379',
+  redis: values.redis ?? redisFromEnvironment(),
   queue: values.queue ?? process.env.CUBEBRIDGE_RECORDING_QUEUE ?? 'cubebridge-recording',
   dir: values.dir ?? process.env.CUBEBRIDGE_RECORDING_DIR ?? './recordings',
   sampleRate,

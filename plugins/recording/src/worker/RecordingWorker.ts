@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from '@cubebridge/core';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { safeFileName } from '../CallRecorder.ts';
-import { connectRedis, describeRedis, type RedisTarget } from '../RedisConnection.ts';
+import { connectRedis, describeRedis, type RedisTarget, redisFromEnvironment } from '../RedisConnection.ts';
 import {
   type RecordingJobData,
   type RecordingResult,
@@ -17,7 +17,7 @@ import { decodeSpool, SpoolFormatError, type SpoolPacket } from '../spool/SpoolF
 import { type OutputSampleRate, UnsupportedCodecError, writeStereoWav } from './writeStereoWav.ts';
 
 export interface RecordingWorkerOptions {
-  /** Default `redis://127.0.0.1:6379`. */
+  /** Default: the CUBEBRIDGE_RECORDING_REDIS environment variable, else `redis://127.0.0.1:6379`. */
   readonly redis?: RedisTarget;
   /** Default `cubebridge-recording`: the plugin's default. */
   readonly queue?: string;
@@ -37,7 +37,7 @@ export interface RecordingWorker {
 }
 
 export function createRecordingWorker(options: RecordingWorkerOptions = {}): RecordingWorker {
-  const redis = options.redis ?? 'redis://127.0.0.1:6379';
+  const redis = options.redis ?? redisFromEnvironment();
   const queue = options.queue ?? 'cubebridge-recording';
   const dir = resolve(options.dir ?? './recordings');
   const sampleRate = options.sampleRate ?? 16000;
