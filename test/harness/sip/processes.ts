@@ -53,24 +53,45 @@ export function startProcess(
   };
 }
 
+/*
+ * Ports for the peers a test starts (Kamailio, baresip, sipp, …) come from 30000–32767: below the kernel's
+ * ephemeral range (32768+), so no bind to port 0 and no outgoing connection (werift's ICE sockets, Chromium,
+ * every fetch) can take a port between the moment it is handed out and the moment the peer binds it — with
+ * `listen(0)` that race was real. Each vitest worker walks its own slice, forward, so two workers never hand
+ * out the same port and a port just used is not handed out again soon. Steps of 4 leave the neighbours free:
+ * peers take port + 1 for themselves (baresip its TLS listener, RTP its RTCP).
+ */
+const handedOutRange = { low: 30_000, high: 32_767 };
+const workerSlots = 8;
+const workerSlot = (Number(process.env.VITEST_POOL_ID ?? process.pid) - 1 + workerSlots) % workerSlots;
+const sliceSize = Math.floor((handedOutRange.high - handedOutRange.low + 1) / workerSlots);
+const sliceStart = handedOutRange.low + workerSlot * sliceSize;
+const stride = 4;
+let nextInSlice = 0;
+
 /** A port nobody listens on right now, for both UDP and TCP (so a SIP server can take both). */
 export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const socket = dgram.createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
+  for (let tried = 0; tried < sliceSize / stride; tried++) {
+    const port = sliceStart + ((nextInSlice++ * stride) % sliceSize);
+    if ((await tcpFree(port)) && (await udpFree(port))) return port;
   }
+  throw new Error(`no free port in ${sliceStart}-${sliceStart + sliceSize - 1}`);
+}
+
+function tcpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket('udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
 }
 
 export async function waitFor<T>(
