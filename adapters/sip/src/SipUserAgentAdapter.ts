@@ -14,6 +14,8 @@ import { Inviter, type UserAgent } from 'sip.js';
 import { IncomingCall } from './call/IncomingCall.ts';
 import { MediaBindings } from './call/MediaEndpointSdh.ts';
 import { SipCallLeg } from './call/SipCallLeg.ts';
+import { installForkedEarlyMedia } from './call/forkedEarlyMedia.ts';
+import { installReliableProvisionalResponses } from './call/reliableProvisional.ts';
 import { installSessionIntervalRetry } from './call/sessionIntervalRetry.ts';
 import { advertiseSessionTimers, sessionIntervalTooSmall } from './call/SessionTimer.ts';
 import { advertiseAllowedMethods, installUpdateHandling } from './call/updateRequests.ts';
@@ -55,6 +57,8 @@ export class SipUserAgentAdapter implements SipAdapter {
     // sip.js 0.21 lacks these; both are patched in once per process (see the files).
     installUpdateHandling();
     installSessionIntervalRetry();
+    installReliableProvisionalResponses();
+    installForkedEarlyMedia();
   }
 
   /** The trunk's bound UDP address once started (useful when it listens on port 0). */

@@ -31,6 +31,8 @@ export class MediaEndpointSdh implements SessionDescriptionHandler {
   #haveRemoteOffer = false;
   #closed = false;
   #appliedOffer: string | undefined;
+  /** How our last offer was made, to make the same one again (see replaceRemoteAnswer). */
+  #lastOfferOptions: { hold?: boolean } = {};
 
   constructor(binding: MediaBinding) {
     this.#binding = binding;
@@ -43,7 +45,8 @@ export class MediaEndpointSdh implements SessionDescriptionHandler {
       this.#haveRemoteOffer = false;
       return { body: toCrlf(await this.#binding.endpoint.createAnswer()), contentType: 'application/sdp' };
     }
-    const offer = await this.#binding.endpoint.createOffer(options?.hold ? { hold: true } : {});
+    this.#lastOfferOptions = options?.hold ? { hold: true } : {};
+    const offer = await this.#binding.endpoint.createOffer(this.#lastOfferOptions);
     this.#awaitingAnswer = true;
     return { body: toCrlf(offer), contentType: 'application/sdp' };
   }
@@ -64,6 +67,18 @@ export class MediaEndpointSdh implements SessionDescriptionHandler {
     else await this.#binding.endpoint.setRemoteOffer(sdp);
     this.#haveRemoteOffer = true;
     this.#binding.onRemoteOffer(offerHolds(sdp));
+  }
+
+  /**
+   * A forked INVITE answered by another branch than the one whose early answer was applied (see
+   * forkedEarlyMedia.ts): that branch's SDP answers the same offer. The endpoint takes an answer only after an
+   * offer, so it makes the offer again (same sockets and codecs, not sent anywhere) and takes the new answer.
+   */
+  async replaceRemoteAnswer(sdp: string): Promise<void> {
+    this.#assertOpen();
+    await this.#binding.endpoint.createOffer(this.#lastOfferOptions);
+    await this.#binding.endpoint.setRemoteAnswer(sdp);
+    this.#binding.onRemoteAnswer?.(sdp);
   }
 
   /** Glare (491) or a failed offer: forget the half-done exchange; the endpoint keeps its last agreed state. */

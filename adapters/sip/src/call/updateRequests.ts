@@ -21,8 +21,22 @@
 import { Core, type Session } from 'sip.js';
 import { AllowedMethods } from 'sip.js/lib/core/user-agent-core/allowed-methods.js';
 
-/** The methods the gateway answers (sip.js's default list also claims MESSAGE, PRACK, REGISTER, SUBSCRIBE). */
-const gatewayMethods = ['ACK', 'BYE', 'CANCEL', 'INFO', 'INVITE', 'NOTIFY', 'OPTIONS', 'REFER', 'UPDATE'];
+/**
+ * The methods the gateway answers (sip.js's default list also claims MESSAGE, REGISTER, SUBSCRIBE). PRACK is
+ * answered in the early dialogs of our reliable 18x (RFC 3262, see reliableProvisional.ts).
+ */
+const gatewayMethods = [
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'INFO',
+  'INVITE',
+  'NOTIFY',
+  'OPTIONS',
+  'PRACK',
+  'REFER',
+  'UPDATE',
+];
 
 /** An incoming UPDATE: sip.js's plain non-INVITE server (as for INFO), with accept/reject and the message. */
 export type IncomingUpdate = Core.UserAgentServer;

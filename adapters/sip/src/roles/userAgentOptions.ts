@@ -2,7 +2,15 @@
 // share one place where transports, logging and the media SDH are wired.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@cubebridge/core';
-import { type Invitation, type LogLevel, type URI, UserAgent, type UserAgentOptions, Web } from 'sip.js';
+import {
+  type Invitation,
+  type LogLevel,
+  SIPExtension,
+  type URI,
+  UserAgent,
+  type UserAgentOptions,
+  Web,
+} from 'sip.js';
 import { SipOptionsError } from '../errors.ts';
 import type { MediaBindings } from '../call/MediaEndpointSdh.ts';
 import { installFastGrammar } from '../parsing/installFastGrammar.ts';
@@ -94,6 +102,10 @@ export function userAgentOptions(base: UserAgentBase): UserAgentOptions {
     authorizationPassword: base.auth?.password,
     authorizationHa1: base.auth?.ha1,
     noAnswerTimeout: base.noAnswerTimeoutSec,
+    // RFC 3262: `Supported: 100rel` in our INVITEs and responses, so far ends may send reliable 18x (PRACKed by
+    // sip.js); callers that require it get reliable 18x, callers that only support it unreliable ones
+    // (reliableProvisional.ts).
+    sipExtension100rel: SIPExtension.Supported,
     userAgentString: base.userAgentString,
     logBuiltinEnabled: false,
     // sip.js's debug output includes whole messages (digest responses, never passwords): trace level only.
