@@ -74,7 +74,10 @@ const logger = createLogger({
   format: 'json',
   destination: new Writable({ write: (_chunk, _encoding, done) => done() }),
 });
-const sip = sipAdapter({ trunk: { listen: { host: '127.0.0.1', port: 0 } } });
+// sipp is one source; at `--rate` above 15 the trunk's rate limit (30 requests / 2 s) would refuse it.
+const sip = sipAdapter({
+  trunk: { listen: { host: '127.0.0.1', port: 0 }, security: { rateLimit: false } },
+});
 const gateway = await createGateway({
   logger,
   config: { http: { enabled: false }, drainTimeoutMs: 2_000 },

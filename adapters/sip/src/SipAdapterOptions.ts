@@ -91,6 +91,38 @@ export interface SipTrunkOptions {
   readonly auth?: SipTrunkAuthOptions;
   /** User part of our Contact; default `cubebridge`. */
   readonly user?: string;
+  /**
+   * Defaults against scanners and floods on a public port: rate limiting per source IP and scanner User-Agent
+   * blocking, both on unless turned off here. Every refusal for security reasons is logged at `warn` as
+   * `SIP security: refused` with `{ reason, ip, port, method, userAgent }` (see the README for a fail2ban filter).
+   */
+  readonly security?: SipTrunkSecurityOptions;
+}
+
+export interface SipTrunkSecurityOptions {
+  /**
+   * Pike-style rate limit on out-of-dialog requests per source IP (requests of a live call are never counted);
+   * `false` turns it off. Default `{ requests: 30, windowSec: 2, blockSec: 60, answer: 'drop', maxSources: 10000 }`.
+   */
+  readonly rateLimit?: false | SipRateLimitOptions;
+  /**
+   * Case-insensitive substrings of `User-Agent` whose requests are dropped silently (logged once per source per
+   * `blockSec`). Default `defaultScannerUserAgents`; `[...defaultScannerUserAgents, 'x']` extends it, `[]` turns it off.
+   */
+  readonly scannerUserAgents?: readonly string[];
+}
+
+export interface SipRateLimitOptions {
+  /** Out-of-dialog requests a source may send within the window (default 30). */
+  readonly requests?: number;
+  /** The sliding window, seconds (default 2). */
+  readonly windowSec?: number;
+  /** How long a source over the limit stays blocked, seconds (default 60). */
+  readonly blockSec?: number;
+  /** What a blocked source's requests get: `drop` (silence, default) or `reject` (503 with Retry-After). */
+  readonly answer?: 'drop' | 'reject';
+  /** Sources tracked at most (default 10000); past that, the least recently seen is forgotten. */
+  readonly maxSources?: number;
 }
 
 export interface SipTrunkAuthOptions {
@@ -115,8 +147,8 @@ export interface SipAdapterOptions {
    */
   readonly sessionTimerSec?: number;
   /**
-   * RFC 4028 Min-SE, seconds (unset: no minimum; the RFC's floor is 90): an INVITE or UPDATE asking for a
-   * shorter session interval gets 422 with this Min-SE, and our INVITEs carry it (and never ask for less).
+   * RFC 4028 Min-SE, seconds (default 90, the RFC's floor): an INVITE or UPDATE asking for a shorter session
+   * interval gets 422 with this Min-SE, and our INVITEs carry it (and never ask for less).
    */
   readonly minSessionExpiresSec?: number;
   /** How SIP URIs with names are resolved (RFC 3263: SRV, then A/AAAA); default the system's DNS. */

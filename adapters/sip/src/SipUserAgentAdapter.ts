@@ -45,7 +45,8 @@ export class SipUserAgentAdapter implements SipAdapter {
   }
 
   get #minSessionExpiresSec(): number | undefined {
-    return this.#sessionTimerSec > 0 ? this.#options.minSessionExpiresSec : undefined;
+    // RFC 4028 §4: Min-SE is never below 90 s unless configured so (tests do, to run in seconds).
+    return this.#sessionTimerSec > 0 ? (this.#options.minSessionExpiresSec ?? 90) : undefined;
   }
 
   constructor(options: SipAdapterOptions) {

@@ -4,8 +4,11 @@ export type {
   SipAccountOptions,
   SipAdapterOptions,
   SipTransportOptions,
+  SipRateLimitOptions,
   SipTrunkOptions,
+  SipTrunkSecurityOptions,
 } from './SipAdapterOptions.ts';
+export { defaultScannerUserAgents, securityLogMessage } from './roles/TrunkSecurity.ts';
 export type { MessageLimits } from './transport/MessageGuard.ts';
 export type { RetransmitTimers } from './transport/Retransmitter.ts';
 export type { SipTlsOptions } from './transport/TcpTransport.ts';

@@ -13,6 +13,8 @@ describe('trunk role with sipp', () => {
   const recorder = recordingContext();
   const adapter = sipAdapter({
     trunk: { listen: { host: '127.0.0.1', port: 0 }, allowFrom: ['127.0.0.1/32'] },
+    // uac_session_timer.xml asks for 3 s and uas_session_timer.xml grants 4 s, below the default Min-SE of 90.
+    minSessionExpiresSec: 3,
   });
   const peers: RtpTestPeer[] = [];
   const incoming: IncomingSipCall[] = [];

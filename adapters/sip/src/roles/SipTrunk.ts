@@ -1,5 +1,6 @@
 // The trunk role: listen on UDP and take INVITEs from allowed sources (CIDR allow-list, optional digest
-// challenge); others get 403 or silence. Calls can also be placed through it, straight to the Request-URI.
+// challenge); others get 403 or silence. Rate limits and scanner blocking (TrunkSecurity) come first. Calls
+// can also be placed through it, straight to the Request-URI.
 import { BlockList, isIPv6 } from 'node:net';
 import { UserAgent } from 'sip.js';
 import { SipOptionsError } from '../errors.ts';
@@ -8,6 +9,7 @@ import type { SipWireMessage } from '../transport/SipWireMessage.ts';
 import type { SipTlsOptions } from '../transport/TcpTransport.ts';
 import type { SipRoleContext } from './SipAccount.ts';
 import { TrunkDigestAuth } from './TrunkDigestAuth.ts';
+import { TrunkSecurity } from './TrunkSecurity.ts';
 import { userAgentOptions, watchConnectionUse } from './userAgentOptions.ts';
 
 export class SipTrunk {
@@ -20,6 +22,11 @@ export class SipTrunk {
     const host = options.advertisedHost ?? options.listen.host;
     const allowFrom = options.allowFrom?.length ? blockListOf(options.allowFrom) : undefined;
     const auth = options.auth ? new TrunkDigestAuth(options.auth) : undefined;
+    const logger = role.logger.child({ trunk: this.name });
+    // Asked only about requests, so once the user agent exists.
+    const security = new TrunkSecurity(options.security, logger, (id) =>
+      Object.hasOwn(this.userAgent._sessions, id),
+    );
     this.userAgent = new UserAgent(
       userAgentOptions({
         uri: `sip:${user}@${isIPv6(host) ? `[${host}]` : host}`,
@@ -43,10 +50,11 @@ export class SipTrunk {
         wire: {
           ...role.wire,
           acceptAnyRequestUser: user,
+          security,
           ...(allowFrom ? { allowFrom, disallowed: options.disallowed ?? 'reject' } : {}),
           ...(auth ? { authenticate: (message: SipWireMessage) => auth.check(message) } : {}),
         },
-        logger: role.logger.child({ trunk: this.name }),
+        logger,
         bindings: role.bindings,
         noAnswerTimeoutSec: role.noAnswerTimeoutSec,
         idleTimeoutSec: role.idleTimeoutSec,

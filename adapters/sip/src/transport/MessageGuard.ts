@@ -34,9 +34,12 @@ export type GuardVerdict =
 const mandatoryHeaders = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
 const silentLogger = { debug() {}, log() {}, warn() {}, error() {} };
 
-export function inspectMessage(raw: Buffer, limits: MessageLimits): GuardVerdict {
-  const text = raw.toString('utf8');
-  const message = parseWireMessage(text);
+/** `message`: `raw` already read by `parseWireMessage`, when the caller has it. */
+export function inspectMessage(
+  raw: Buffer,
+  limits: MessageLimits,
+  message: SipWireMessage | undefined = parseWireMessage(raw.toString('utf8')),
+): GuardVerdict {
   if (!message) return { kind: 'drop', reason: 'no SIP start line or unreadable header' };
   const refuse = (status: 400 | 513, reason: string): GuardVerdict => {
     const response =

@@ -37,6 +37,11 @@ export interface SipWireOptions {
    * get this user written in and the original URI kept in `originalRequestUriHeader`.
    */
   readonly acceptAnyRequestUser?: string;
+  /**
+   * Trunk role: rate limits, scanner blocking and the log line of every refusal for security reasons. Asked
+   * first about every message; allow-list and digest refusals are logged through it instead of `onRefused`.
+   */
+  readonly security?: SipSecurityScreen;
   /** Called for every message dropped or refused (for logs and tests). */
   readonly onRefused?: (reason: string, from: SocketAddress) => void;
   /** Names to addresses (RFC 3263); default: a resolver on the system's DNS. */
@@ -45,6 +50,18 @@ export interface SipWireOptions {
 
 /** Private header carrying the Request-URI as received, when `acceptAnyRequestUser` rewrote it. */
 export const originalRequestUriHeader = 'X-CubeBridge-Request-URI';
+
+export type SecurityRefusal =
+  | { readonly kind: 'reply'; readonly response: string; readonly reason: string }
+  | { readonly kind: 'drop'; readonly reason: string };
+
+/** What the codec asks of the trunk's security (see `roles/TrunkSecurity.ts`). */
+export interface SipSecurityScreen {
+  /** Before the guard (`undefined`: an unreadable message): a refusal, or `undefined` to go on. */
+  screen(message: SipWireMessage | undefined, from: SocketAddress): SecurityRefusal | undefined;
+  /** Logs a request refused by the allow-list or by the digest check (403). */
+  refused(reason: 'not-allowed' | 'digest', message: SipWireMessage, from: SocketAddress): void;
+}
 
 export type IncomingResult =
   | { readonly kind: 'deliver'; readonly text: string; readonly message: SipWireMessage }
@@ -107,7 +124,12 @@ export class SipWireCodec {
 
   /** One whole message from `from` → deliver to sip.js, answer statelessly, or drop. */
   incoming(data: Buffer, from: SocketAddress): IncomingResult {
-    const verdict = inspectMessage(data, this.#options.limits ?? defaultMessageLimits);
+    // Parsed once, cheaply, for both: a blocked source costs no grammar parse.
+    const parsed = parseWireMessage(data.toString('utf8'));
+    const security = this.#options.security;
+    const screened = security?.screen(parsed, from);
+    if (screened) return screened; // logged (once per source and period) by the screen itself
+    const verdict = inspectMessage(data, this.#options.limits ?? defaultMessageLimits, parsed);
     if (verdict.kind === 'drop') return this.#refuse({ kind: 'drop', reason: verdict.reason }, from);
     if (verdict.kind === 'reply') {
       return this.#refuse(
@@ -129,13 +151,24 @@ export class SipWireCodec {
             ? statelessResponse(message, 403, 'Forbidden')
             : undefined;
         const reason = 'source not in the allow-list';
-        return this.#refuse(response ? { kind: 'reply', response, reason } : { kind: 'drop', reason }, from);
+        const result = response
+          ? { kind: 'reply' as const, response, reason }
+          : { kind: 'drop' as const, reason };
+        if (!security) return this.#refuse(result, from);
+        security.refused('not-allowed', message, from);
+        return result;
       }
       const verdict = this.#options.authenticate?.(message);
       if (verdict?.kind === 'refuse') {
         const response = statelessResponse(message, verdict.status, verdict.reason, verdict.headers);
         const reason = `digest: ${verdict.why}`;
-        return this.#refuse(response ? { kind: 'reply', response, reason } : { kind: 'drop', reason }, from);
+        const result = response
+          ? { kind: 'reply' as const, response, reason }
+          : { kind: 'drop' as const, reason };
+        // A 401 is the normal first half of an authenticated call; only wrong credentials (403) are refusals.
+        if (!security || verdict.status !== 403) return this.#refuse(result, from);
+        security.refused('digest', message, from);
+        return result;
       }
       text = markReceived(text, from);
       text = this.#rewriteRequestUri(text, message);
