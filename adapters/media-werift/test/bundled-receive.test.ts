@@ -4,57 +4,11 @@
 // receiver does not take as plain media never reach the sink; detach gives the transport back to werift.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type RTCDtlsTransport,
-  RTCPeerConnection,
-  type RTCRtpTransceiver,
-  RtcpRrPacket,
-  RtpHeader,
-  usePCMU,
-} from 'werift';
+import { type RTCDtlsTransport, type RTCPeerConnection, RtcpRrPacket, RtpHeader } from 'werift';
 import { waitFor } from '../../../test/harness/sip/processes.ts';
 import type { RtpFrame } from '../src/rtp/RtpFrame.ts';
 import { BundledRtpReceiver } from '../src/werift/BundledRtpReceiver.ts';
-
-function loopbackPeer(): RTCPeerConnection {
-  return new RTCPeerConnection({
-    codecs: { audio: [usePCMU()] },
-    bundlePolicy: 'max-bundle',
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceUseTcp: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    iceInterfaceAddresses: { udp4: '127.0.0.1' },
-    iceFilterStunResponse: (_message, address) => address[0] === '127.0.0.1',
-  });
-}
-
-async function gathered(pc: RTCPeerConnection): Promise<string> {
-  await waitFor('ICE gathering', () => pc.iceGatheringState === 'complete');
-  return pc.localDescription?.sdp ?? '';
-}
-
-/** Browser-like offerer and gateway-like answerer, connected. */
-async function connectedPair(): Promise<{ browser: RTCPeerConnection; gateway: RTCPeerConnection }> {
-  const browser = loopbackPeer();
-  const gateway = loopbackPeer();
-  browser.addTransceiver('audio', { direction: 'sendrecv' });
-  await browser.setLocalDescription(await browser.createOffer());
-  await gateway.setRemoteDescription({ type: 'offer', sdp: await gathered(browser) });
-  await gateway.setLocalDescription(await gateway.createAnswer());
-  await browser.setRemoteDescription({ type: 'answer', sdp: await gathered(gateway) });
-  await waitFor(
-    'both peers connected',
-    () => browser.connectionState === 'connected' && gateway.connectionState === 'connected',
-  );
-  return { browser, gateway };
-}
-
-function transceiverOf(pc: RTCPeerConnection): RTCRtpTransceiver {
-  const transceiver = pc.getTransceivers()[0];
-  if (!transceiver) throw new Error('no transceiver');
-  return transceiver;
-}
+import { connectedWeriftPair, firstTransceiver } from './weriftPair.ts';
 
 const payloadOf = (index: number): Buffer => Buffer.alloc(160, index & 0xff);
 
@@ -67,12 +21,11 @@ describe('BundledRtpReceiver', () => {
   });
 
   it('takes over a stream after werift delivered its first packet, keeping werift statistics, RTCP and drops', async () => {
-    const { browser, gateway } = await connectedPair();
+    const { browser, gateway } = await connectedWeriftPair();
     peers.push(browser, gateway);
-    const sender = transceiverOf(browser).sender;
-    const receiver = transceiverOf(gateway).receiver;
+    const sender = firstTransceiver(browser).sender;
+    const receiver = firstTransceiver(gateway).receiver;
     const gatewayTransport = receiver.dtlsTransport as RTCDtlsTransport;
-    await waitFor('the gateway transport connected', () => gatewayTransport.state === 'connected');
 
     const bundled = new BundledRtpReceiver();
     receivers.push(bundled);
