@@ -16,7 +16,7 @@ describe('early dialogs with sipp', () => {
     trunk: { listen: { host: '127.0.0.1', port: 0 }, allowFrom: ['127.0.0.1/32'] },
   });
   const peers: RtpTestPeer[] = [];
-  const inbound: { events: LegEvent[]; ringing: Promise<void> }[] = [];
+  const inbound: { events: LegEvent[]; ringing: Promise<RtpTestPeer> }[] = [];
   let trunk = '';
 
   beforeAll(async () => {
@@ -34,6 +34,7 @@ describe('early dialogs with sipp', () => {
         leg.events$.subscribe((event) => events.push(event));
         await leg.ring();
         await leg.answer();
+        return peer;
       })();
       inbound.push({ events, ringing });
     });
@@ -98,7 +99,7 @@ describe('early dialogs with sipp', () => {
     expect(events.map((event) => event.type)).toEqual(['ringing', 'early-media', 'answered', 'ended']);
   });
 
-  it('keeps a forked call answered by another branch than the early media one; media follows the answering branch', async () => {
+  it('keeps a forked call answered by another branch than the early media one (PRACKing its reliable 183); media follows the answering branch', async () => {
     const sipp = await runSipp({ scenario: 'uas_forked_early_media.xml', rtpEcho: true });
     const peer = await RtpTestPeer.open({ toneHz: 1000 });
     peers.push(peer);
@@ -125,18 +126,22 @@ describe('early dialogs with sipp', () => {
     const result = await sipp.done;
     expect(result.code, result.output).toBe(0);
     expect(countReceived(result.messages, 'BYE sip:')).toBe(1);
+    // Branch B's reliable 183 was PRACKed in B's dialog (sipp checks RAck, tag and Request-URI).
+    expect(countReceived(result.messages, 'PRACK sip:')).toBe(1);
     expect(events.at(-1)).toEqual({ type: 'ended', reason: 'normal', by: 'local' });
   });
 
-  it('sends a reliable 180 to a caller that requires 100rel, retransmitted until the PRACK', async () => {
+  it('sends a reliable 180 to a caller that requires 100rel, retransmitted until the PRACK; answers an offer in the PRACK', async () => {
     const sipp = await runSipp({ scenario: 'uac_100rel_required.xml', remote: trunk, service: '1101' });
     const result = await sipp.done;
     expect(result.code, result.output).toBe(0);
     // sipp waits 1.2 s before its PRACK: the 180 went out again at T1 (0.5 s) at least.
     expect(countReceived(result.messages, 'SIP/2.0 180')).toBeGreaterThanOrEqual(2);
     const call = inbound.at(-1);
-    await call?.ringing;
+    const peer = await call?.ringing;
     expect(call?.events.map((event) => event.type)).toEqual(['answered', 'ended']);
+    // The INVITE's offer, then the PRACK's (answered in the PRACK's 200, which sipp checks).
+    expect(peer?.remoteOffers).toEqual(['sendrecv', 'sendrecv']);
   });
 
   it('sends an ordinary 180 to a caller that only supports 100rel, and advertises 100rel', async () => {
