@@ -51,7 +51,8 @@ export class SourceRateLimiter {
   hit(source: string): RateVerdict {
     const now = this.#now();
     const { requests, windowMs, blockMs } = this.#settings;
-    if (now - this.#lastSweep >= Math.max(windowMs, blockMs, 1000)) this.#sweep(now);
+    // At most once per window (a sweep walks every source): never per packet, even when full.
+    if (now - this.#lastSweep >= Math.max(windowMs, 1000)) this.#sweep(now);
     let state = this.#sources.get(source);
     if (state && state.blockedUntil > now) {
       // No counting while blocked: the block ends when it was due, however hard the source keeps trying.
@@ -62,14 +63,10 @@ export class SourceRateLimiter {
       if (state.blockedUntil !== 0) state = { hits: [], blockedUntil: 0 }; // block over: a fresh start
     } else {
       state = { hits: [], blockedUntil: 0 };
-      if (this.#sources.size >= this.#settings.maxSources) this.#sweep(now);
-      // Still full: forget the least recently seen (an attacker with that many addresses can flush blocks;
-      // the cap is what keeps memory bounded against spoofed sources).
-      while (this.#sources.size >= this.#settings.maxSources) {
-        const oldest = this.#sources.keys().next().value;
-        if (oldest === undefined) break;
-        this.#sources.delete(oldest);
-      }
+      // Full: forget the least recently seen tenth at once (an attacker with that many addresses can flush
+      // blocks; the cap is what keeps memory bounded against spoofed sources). One at a time would walk the
+      // Map's deleted slots on every new source.
+      if (this.#sources.size >= this.#settings.maxSources) this.#forgetOldest();
     }
     this.#sources.set(source, state);
     const since = now - windowMs;
@@ -81,6 +78,14 @@ export class SourceRateLimiter {
     state.hits = [];
     state.blockedUntil = now + blockMs;
     return { kind: 'blocked', started: true, retryAfterSec: Math.ceil(blockMs / 1000) };
+  }
+
+  #forgetOldest(): void {
+    let count = Math.max(1, Math.ceil(this.#settings.maxSources / 10));
+    for (const source of this.#sources.keys()) {
+      if (count-- === 0) break;
+      this.#sources.delete(source);
+    }
   }
 
   /** Forgets sources whose block is over and whose hits have all left the window. */
