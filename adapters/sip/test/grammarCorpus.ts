@@ -67,6 +67,13 @@ function sippMessage(
     '[last_To:]': `To: <sip:sipp@${localIp}:5062>`,
     '[last_Call-ID:]': 'Call-ID: ebr8a1tc6j0l9q1m8l2v',
     '[last_CSeq:]': 'CSeq: 1 INVITE',
+    // sipp variables a scenario captured (`<ereg assign_to=…>`) from what the gateway sent.
+    '[$via]': `SIP/2.0/${transport} 127.0.0.1:5070;rport=5070;branch=z9hG4bK2417437`,
+    '[$from]': '"CubeBridge" <sip:cubebridge@127.0.0.1>;tag=k5v3lh0mbu',
+    '[$to]': `<sip:sipp@${localIp}:5062>`,
+    '[$cseq]': '1',
+    '[$contact]': gatewayUri,
+    '[$rseq]': '4711',
     '{{code}}': '486',
     '{{asked}}': '1800',
   };
@@ -75,6 +82,9 @@ function sippMessage(
     'Authorization: Digest username="trunk",realm="cubebridge",nonce="abc",uri="sip:cubebridge@127.0.0.1",response="0123456789abcdef0123456789abcdef",algorithm=MD5',
   );
   for (const [keyword, value] of Object.entries(values)) text = text.replaceAll(keyword, value);
+  const unknown = /\[\$\w+\]/.exec(text);
+  if (unknown)
+    throw new Error(`grammarCorpus: give the sipp variable ${unknown[0]} a value in sippMessage()`);
   const lines = text
     .split('\n')
     .map((line) => line.trim())

@@ -5,6 +5,7 @@
 import dgram from 'node:dgram';
 import { isIP, isIPv6 } from 'node:net';
 import { TransportState } from 'sip.js';
+import { useDatagramTransactionTimers } from './datagramTransactionTimers.ts';
 import { Retransmitter, type RetransmitTimers } from './Retransmitter.ts';
 import type { SocketAddress } from './SipResolver.ts';
 import type { SipWireOptions } from './SipWireCodec.ts';
@@ -37,6 +38,7 @@ export class UdpTransport extends SocketTransport {
     super(logger, options, 'udp');
     this.#options = options;
     this.#retransmitter = new Retransmitter(options.timers ?? defaultTimers);
+    useDatagramTransactionTimers();
   }
 
   get protocol(): string {
