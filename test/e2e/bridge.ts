@@ -37,6 +37,8 @@ export interface Bridge {
   readonly logs: () => string;
   /** A baresip phone registered to Kamailio as `name`. */
   phone(name: string, answer?: 'auto' | 'manual'): Promise<BaresipPhone>;
+  /** With `trunk: true`: where the gateway's SIP trunk listens (`127.0.0.1:<port>`), for sipp to call directly. */
+  readonly trunk: string | undefined;
   /** A page logged in to the sandbox as `login` (password `<login>-password`). */
   page(login: string): Promise<SdkPage>;
   close(): Promise<void>;
@@ -58,6 +60,8 @@ export interface BridgeOptions {
   readonly plugins?: readonly PluginEntry[];
   /** Serve the gateway's HTTP API on a free port of 127.0.0.1 (`gateway.http.url`); off by default. */
   readonly http?: boolean;
+  /** Also listen as a SIP trunk on a free port of 127.0.0.1, taking calls from loopback (sipp scenarios). */
+  readonly trunk?: boolean;
 }
 
 const sandboxUsers = ['alice', 'bob', 'carol', 'dave'].map((login) => ({
@@ -99,6 +103,17 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       }),
     });
     const { appId, authKey } = sandbox.credentials;
+    const sip = sipAdapter({
+      accounts: (options.extensions ?? ['gateway']).map((extension) => ({
+        aor: `sip:${extension}@127.0.0.1`,
+        registrar: `sip:127.0.0.1:${kamailio.udpPort}`,
+        password: 'secret',
+        transport: { kind: 'udp' as const },
+      })),
+      ...(options.trunk
+        ? { trunk: { listen: { host: '127.0.0.1', port: 0 }, allowFrom: ['127.0.0.1/32'] } }
+        : {}),
+    });
     const userIds = Object.fromEntries(sandbox.users.map((user) => [user.login, String(user.id)]));
     const gateway = await createGateway({
       logger,
@@ -110,14 +125,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
           ? { mappings: { [`sip:bob@127.0.0.1:${kamailio.udpPort}`]: userIds.dave! } }
           : {}),
       },
-      sip: sipAdapter({
-        accounts: (options.extensions ?? ['gateway']).map((extension) => ({
-          aor: `sip:${extension}@127.0.0.1`,
-          registrar: `sip:127.0.0.1:${kamailio.udpPort}`,
-          password: 'secret',
-          transport: { kind: 'udp' as const },
-        })),
-      }),
+      sip,
       media: weriftRelay({ bindAddress: '127.0.0.1' }),
       platform: connectycube({
         appId,
@@ -154,6 +162,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
       gateway,
       events,
       gatewayUserId,
+      trunk: sip.trunkAddress ? `${sip.trunkAddress.address}:${sip.trunkAddress.port}` : undefined,
       logs: () => logText,
       async phone(name, answer = 'manual') {
         const phone = await startBaresipPhone({

@@ -101,6 +101,18 @@ export class Call {
     else this.#platformLeg = leg;
   }
 
+  /**
+   * A transfer's new SIP leg takes the old one's place in an answered call: the platform leg and the media
+   * session stay. Returns the old leg, which the caller ends.
+   */
+  replaceSipLeg(leg: SipLeg): SipLeg | undefined {
+    if (this.#closing || (this.#state !== 'active' && this.#state !== 'held'))
+      throw new InvalidStateError(`call ${this.id}`, this.#state, 'replace its SIP leg');
+    const previous = this.#sipLeg;
+    this.#sipLeg = leg;
+    return previous;
+  }
+
   attachMedia(media: MediaSession): void {
     this.#assertOpen('attach media');
     this.#media = media;

@@ -38,7 +38,28 @@ export type CallEvent =
       readonly from: 'sip' | 'platform';
       readonly via: DtmfTransport;
     })
-  | (CallEventBase & { readonly type: 'call.transferred'; readonly target: string })
+  | (CallEventBase & {
+      readonly type: 'call.transfer-requested';
+      readonly target: string;
+      /** The side that asked (its party is the transferor). */
+      readonly by: 'sip' | 'platform';
+    })
+  | (CallEventBase & {
+      readonly type: 'call.transferred';
+      readonly target: string;
+      readonly by: 'sip' | 'platform';
+      /** The new party on the SIP side, and its SIP Call-ID; the call's id, platform leg and media stay. */
+      readonly party: Party;
+      readonly sipCallId: string;
+    })
+  | (CallEventBase & {
+      readonly type: 'call.transfer-failed';
+      readonly target: string;
+      readonly by: 'sip' | 'platform';
+      /** Refused (by a hook or the dial plan) or the new leg failed; the call goes on as it was. */
+      readonly reason: EndReason;
+      readonly detail?: string;
+    })
   | (CallEventBase & {
       readonly type: 'call.media-stats';
       readonly stats: MediaSessionStats;

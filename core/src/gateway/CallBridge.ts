@@ -1,6 +1,7 @@
 // Joins the two sides of every call: takes incoming calls from the SIP adapter and the platform, asks the
 // hooks, creates the media session, places the other leg and relays progress, DTMF, hold and hang-up between
-// the legs. All call state changes go through `Call`, so every step is an event.
+// the legs, and carries out transfers a SIP leg asks for. All call state changes go through `Call`, so every
+// step is an event.
 import type { Subscription } from 'rxjs';
 import { Call } from '../calls/Call.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
@@ -10,6 +11,7 @@ import type { Hooks } from '../hooks/Hooks.ts';
 import type { CallRequest, RouteDestination, RouteRefusal } from '../hooks/HookTypes.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { CallLeg, EndReason, LegEvent } from '../ports/common.ts';
+import { legOutcome } from './legOutcome.ts';
 import type { MediaRelay, MediaSession } from '../ports/MediaRelay.ts';
 import type { IncomingPlatformCall, Platform, PlatformLeg } from '../ports/Platform.ts';
 import type { IncomingSipCall, SipAdapter, SipLeg } from '../ports/SipAdapter.ts';
@@ -27,10 +29,20 @@ export interface CallBridgeOptions {
 }
 
 type Incoming = IncomingSipCall | IncomingPlatformCall;
+type TransferRequested = Extract<LegEvent, { type: 'transfer-requested' }>;
+
+/** A transfer under way: the leg that asked, and how it ended if its party left before the target answered. */
+interface PendingTransfer {
+  readonly transferor: CallLeg;
+  left: Extract<LegEvent, { type: 'ended' }> | undefined;
+}
 
 export class CallBridge {
   readonly #options: CallBridgeOptions;
   readonly #subscriptions: Subscription[] = [];
+  /** Each attached leg's relay, so a transfer can stop relaying the leg it replaces. */
+  readonly #relays = new WeakMap<CallLeg, Subscription>();
+  readonly #transfers = new Map<Call, PendingTransfer>();
 
   constructor(options: CallBridgeOptions) {
     this.#options = options;
@@ -233,13 +245,16 @@ export class CallBridge {
    */
   #attachLeg(call: Call, leg: SipLeg | PlatformLeg): void {
     call.attachLeg(leg);
-    this.#untilEnded(
-      call,
-      leg.events$.subscribe({
-        next: (event) => void this.#onLegEvent(call, leg, event),
-        error: (error: unknown) => void call.close('error', leg.side, errorMessage(error)),
-      }),
-    );
+    this.#relay(call, leg);
+  }
+
+  #relay(call: Call, leg: SipLeg | PlatformLeg): void {
+    const relay = leg.events$.subscribe({
+      next: (event) => void this.#onLegEvent(call, leg, event),
+      error: (error: unknown) => void call.close('error', leg.side, errorMessage(error)),
+    });
+    this.#relays.set(leg, relay);
+    this.#untilEnded(call, relay);
   }
 
   #attachMedia(call: Call, media: MediaSession): void {
@@ -309,11 +324,18 @@ export class CallBridge {
           await other?.sendDtmf(event.digit, { durationMs: event.durationMs });
           return;
         case 'transfer-requested':
-          call.publish({ type: 'call.transferred', target: event.target });
+          void this.#transfer(call, leg, event);
           return;
-        case 'ended':
+        case 'ended': {
+          // A blind transferor may hang up as soon as its REFER is accepted: the call waits for the target.
+          const pending = this.#transfers.get(call);
+          if (pending?.transferor === leg) {
+            pending.left = event;
+            return;
+          }
           await call.close(event.reason, side, event.detail);
           return;
+        }
         case 'early-media':
           return;
       }
@@ -323,6 +345,135 @@ export class CallBridge {
         'relaying a leg event failed; ending the call',
       );
       await call.close('error', 'gateway', errorMessage(error));
+    }
+  }
+
+  /**
+   * Blind transfer asked by the SIP leg (RFC 3515 REFER; RFC 5589 §6): the `transfer` hook decides, the
+   * `route` hook places the new leg as for any app-to-SIP call (so the dial plan applies), and once the
+   * target answers the new leg takes the SIP side of the call on the same media session (the relay gets a
+   * new offer/answer for it) and the transferor's leg is ended. A target that fails leaves the call as it
+   * was: the media endpoint is renegotiated with the transferor, since the new leg's offer touched it.
+   */
+  async #transfer(call: Call, leg: CallLeg, event: TransferRequested): Promise<void> {
+    const by = leg.side;
+    call.publish({ type: 'call.transfer-requested', target: event.target, by });
+    const fail = (reason: EndReason, detail?: string): void => {
+      call.logger.info({ target: event.target, reason, detail }, 'transfer failed');
+      event.report?.({ state: 'failed', reason, ...(detail === undefined ? {} : { detail }) });
+      if (!call.closed)
+        call.publish({
+          type: 'call.transfer-failed',
+          target: event.target,
+          by,
+          reason,
+          ...(detail === undefined ? {} : { detail }),
+        });
+    };
+    const platformLeg = call.platformLeg;
+    const media = call.media;
+    const sip = this.#options.sip;
+    if (
+      by !== 'sip' ||
+      leg !== call.sipLeg ||
+      !platformLeg ||
+      !media ||
+      !sip ||
+      (call.state !== 'active' && call.state !== 'held') ||
+      this.#transfers.has(call)
+    )
+      return fail('refused', 'this call cannot be transferred now');
+    const pending: PendingTransfer = { transferor: leg, left: undefined };
+    this.#transfers.set(call, pending);
+    let outcome: 'transferred' | 'refused' | 'target-failed' = 'refused';
+    try {
+      const decision = await this.#options.hooks.transfer.run({
+        callId: call.id,
+        by,
+        target: event.target,
+        transferor: leg.remote,
+        transferee: platformLeg.remote,
+      });
+      if (!decision.decided)
+        return fail('declined', decision.failedHandler ? decision.reason : 'no plugin allows transfers');
+      if (!decision.decision.allow)
+        return fail(decision.decision.reason ?? 'declined', decision.decision.detail);
+      const target = decision.decision.target ?? event.target;
+      const route = await this.#options.hooks.route.run({
+        callId: call.id,
+        direction: 'platform-to-sip',
+        from: platformLeg.remote,
+        to: { uri: target },
+        offered: call.offered,
+        attributes: { to: target, transferor: leg.remote.uri },
+      });
+      if (!route.decided) return fail(route.failedHandler ? 'refused' : 'not-found', route.reason);
+      if ('refuse' in route.decision) return fail(route.decision.refuse.reason, route.decision.refuse.detail);
+      const destination = route.decision.destination;
+      if (destination.kind !== 'sip') return fail('not-found', 'a transfer can only go to a SIP destination');
+      if (call.closed) return fail('cancelled', 'the call ended');
+      call.logger.info({ target, uri: destination.uri }, 'transfer: calling the target');
+      // From here the media endpoint is negotiating with the target.
+      outcome = 'target-failed';
+      const newLeg = await sip.call({
+        callId: call.id,
+        to: destination.uri,
+        caller: platformLeg.remote,
+        media: media.sip,
+        kinds: call.offered,
+        ...(destination.account ? { account: destination.account } : {}),
+        ...(destination.headers ? { headers: destination.headers } : {}),
+      });
+      const result = await legOutcome(newLeg, call, decision.decision.ringTimeoutMs);
+      if (!result.answered || call.closed) {
+        if (!newLeg.closed) await newLeg.hangup(result.answered ? 'normal' : result.reason);
+        return result.answered ? fail('cancelled', 'the call ended') : fail(result.reason, result.detail);
+      }
+      this.#relays.get(leg)?.unsubscribe();
+      call.replaceSipLeg(newLeg);
+      this.#relay(call, newLeg);
+      outcome = 'transferred';
+      event.report?.({ state: 'succeeded' });
+      call.publish({
+        type: 'call.transferred',
+        target,
+        by,
+        party: newLeg.remote,
+        sipCallId: newLeg.sipCallId,
+      });
+      call.logger.info({ target, sipCallId: newLeg.sipCallId }, 'transferred');
+      if (!leg.closed) await leg.hangup('normal');
+    } catch (error) {
+      call.logger.warn({ err: error }, 'transfer failed');
+      if (outcome !== 'transferred') fail('error', errorMessage(error));
+    } finally {
+      this.#transfers.delete(call);
+      if (outcome !== 'transferred')
+        await this.#afterFailedTransfer(call, pending, outcome === 'target-failed');
+    }
+  }
+
+  /**
+   * The call stays as it was: its media endpoint gets a new offer/answer with the transferor (the new leg's
+   * offer, or its early answer, left it elsewhere), keeping the hold state. If the transferor has already
+   * left, nobody is on the SIP side any more and the call ends.
+   */
+  async #afterFailedTransfer(call: Call, pending: PendingTransfer, renegotiate: boolean): Promise<void> {
+    if (call.closed) return;
+    if (pending.left || pending.transferor.closed) {
+      await call.close('normal', 'sip', 'the transferor left and the transfer failed');
+      return;
+    }
+    if (!renegotiate) return;
+    try {
+      if (call.state === 'held') await pending.transferor.hold();
+      else await pending.transferor.resume();
+      call.logger.info('transfer failed; media renegotiated with the transferor');
+    } catch (error) {
+      call.logger.warn(
+        { err: error },
+        'could not renegotiate media with the transferor after a failed transfer',
+      );
     }
   }
 }

@@ -1,4 +1,5 @@
-// The decisions plugins make through hooks: where a call goes (`route`) and whether it may proceed (`admit`).
+// The decisions plugins make through hooks: where a call goes (`route`), whether it may proceed (`admit`) and
+// whether a transfer one side asks for is carried out (`transfer`).
 import type { MediaKinds, Party } from '../ports/common.ts';
 
 /** What a routing decision points at. */
@@ -47,7 +48,31 @@ export type AdmitDecision =
   | { readonly admit: false; readonly reason: string; readonly status?: 'busy' | 'refused' | 'unavailable' }
   | undefined;
 
+/** A leg of an answered call asks to be transferred (SIP REFER): what a transfer handler sees. */
+export interface TransferRequest {
+  readonly callId: string;
+  /** The side that asked: its party leaves the call, the other side's party is transferred. */
+  readonly by: 'sip' | 'platform';
+  /** Where the asking side wants the other party to go (SIP: the Refer-To URI). */
+  readonly target: string;
+  /** Who asked (the transferor). */
+  readonly transferor: Party;
+  /** Who is transferred (the transferee): stays in the call and gets the new party. */
+  readonly transferee: Party;
+}
+
+/**
+ * A transfer handler allows the transfer (optionally to a rewritten target, giving up after `ringTimeoutMs`),
+ * refuses it, or returns undefined to let the next handler decide. With no decision the transfer is refused:
+ * carrying one out is a policy a plugin adds.
+ */
+export type TransferDecision =
+  | { readonly allow: true; readonly target?: string; readonly ringTimeoutMs?: number }
+  | { readonly allow: false; readonly reason?: RouteRefusal['reason']; readonly detail?: string }
+  | undefined;
+
 export interface HookMap {
   route: { input: CallRequest; output: RouteDecision };
   admit: { input: CallRequest; output: AdmitDecision };
+  transfer: { input: TransferRequest; output: TransferDecision };
 }

@@ -45,6 +45,9 @@ export interface PluginHooks {
   admit: {
     register(handler: Parameters<Hooks['admit']['register']>[0], options?: { order?: number }): () => void;
   };
+  transfer: {
+    register(handler: Parameters<Hooks['transfer']['register']>[0], options?: { order?: number }): () => void;
+  };
 }
 
 export interface PluginDefinition<Options = unknown> {

@@ -111,6 +111,13 @@ export class PluginHost {
             return remove;
           },
         },
+        transfer: {
+          register: (handler, registration) => {
+            const remove = hooks.transfer.register(handler, { name: handlerName, ...registration });
+            removeHooks.push(remove);
+            return remove;
+          },
+        },
       },
       calls: this.#options.calls,
       logger,

@@ -65,7 +65,16 @@ export type LegEvent =
       readonly durationMs: number;
       readonly via: DtmfTransport;
     }
-  | { readonly type: 'transfer-requested'; readonly target: string }
+  | {
+      readonly type: 'transfer-requested';
+      /** Where the far end asks its peer to be transferred (SIP: the REFER's Refer-To, without headers). */
+      readonly target: string;
+      /**
+       * Tell the far end how the transfer goes (SIP: a NOTIFY with a `message/sipfrag` body); the final
+       * progress (`succeeded` or `failed`) ends the report. Absent when the protocol cannot report.
+       */
+      readonly report?: (progress: TransferProgress) => void;
+    }
   | {
       readonly type: 'ended';
       readonly reason: EndReason;
@@ -73,6 +82,11 @@ export type LegEvent =
       readonly detail?: string;
       readonly by: 'remote' | 'local';
     };
+
+/** How a transfer the far end asked for goes, as the core reports it back to that leg. */
+export type TransferProgress =
+  | { readonly state: 'succeeded' }
+  | { readonly state: 'failed'; readonly reason: EndReason; readonly detail?: string };
 
 export type DtmfTransport = 'rfc4733' | 'sip-info' | 'platform-message';
 

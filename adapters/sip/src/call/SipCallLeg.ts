@@ -1,6 +1,14 @@
 // One SIP call leg (an inbound Invitation or an outbound Inviter) seen through the core's CallLeg port:
 // ring/answer/hangup/hold/resume/DTMF/transfer in, LegEvents out.
-import type { EndReason, LegEvent, Logger, Party, SipLeg, SipMediaEndpoint } from '@cubebridge/core';
+import type {
+  EndReason,
+  LegEvent,
+  Logger,
+  Party,
+  SipLeg,
+  SipMediaEndpoint,
+  TransferProgress,
+} from '@cubebridge/core';
 import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
 import {
   type Core,
@@ -14,6 +22,7 @@ import {
 } from 'sip.js';
 import { SipCallError } from '../errors.ts';
 import { reasonForStatus, statusForReason } from './endReasons.ts';
+import { referNotifyHeaders, sipfragFor, sipfragType } from './referNotify.ts';
 import { parseDtmfInfo } from './dtmfInfo.ts';
 import { isPictureFastUpdate, mediaControlType, pictureFastUpdateBody } from './pictureFastUpdate.ts';
 import { parseSessionExpires, SessionTimer, sessionIntervalTooSmall, supportsTimer } from './SessionTimer.ts';
@@ -432,11 +441,52 @@ export class SipCallLeg implements SipLeg {
     this.#emit({ type: 'dtmf', digit: digit.digit, durationMs: digit.durationMs, via: 'sip-info' });
   }
 
+  /**
+   * RFC 3515: accept the REFER (202), say at once that we are trying (NOTIFY `100 Trying`), and hand the
+   * core a `report` for the outcome, which goes out as the final NOTIFY and ends the implicit subscription.
+   * Attended transfer (Refer-To with Replaces, RFC 3891) is not carried out: refused with 501.
+   */
   #onRefer(referral: Referral): void {
+    if (referral.replaces) {
+      this.#logger.info(
+        { leg: this.id },
+        'refused a REFER with Replaces: attended transfer is not supported',
+      );
+      referral.reject({ statusCode: 501 }).catch(() => undefined);
+      return;
+    }
+    const uri = referral.referTo.uri.clone();
+    uri.clearHeaders();
     referral
       .accept()
-      .then(() => this.#emit({ type: 'transfer-requested', target: referral.referTo.uri.toString() }))
+      .then(() => {
+        this.#notifyRefer('SIP/2.0 100 Trying', false);
+        let reported = false;
+        this.#emit({
+          type: 'transfer-requested',
+          target: uri.toString(),
+          report: (progress: TransferProgress) => {
+            if (reported) return;
+            reported = true;
+            this.#notifyRefer(sipfragFor(progress), true);
+          },
+        });
+      })
       .catch((error: unknown) => this.#logger.warn({ err: error, leg: this.id }, 'could not accept REFER'));
+  }
+
+  /** One NOTIFY of a REFER's implicit subscription; a dialog already gone (the transferor left) gets none. */
+  #notifyRefer(sipfrag: string, final: boolean): void {
+    const dialog = this.#session.dialog;
+    if (!dialog || this.#session.state !== SessionState.Established) return;
+    try {
+      dialog.notify(undefined, {
+        extraHeaders: referNotifyHeaders(final),
+        body: { contentDisposition: 'render', contentType: sipfragType, content: `${sipfrag}\r\n` },
+      });
+    } catch (error) {
+      this.#logger.info({ err: error, leg: this.id }, 'REFER progress NOTIFY not sent');
+    }
   }
 
   #inbound(action: string): Invitation {
