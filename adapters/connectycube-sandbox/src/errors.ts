@@ -56,8 +56,11 @@ export class SandboxConfigError extends Error {
 
 /** Janus was asked for (`janus: <path>`) but could not be started. */
 export class JanusStartError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  /** True when Janus ran but did not come up (another port may work), false when it could not run at all. */
+  readonly retryable: boolean;
+  constructor(message: string, options?: ErrorOptions & { retryable?: boolean }) {
     super(message, options);
     this.name = 'JanusStartError';
+    this.retryable = options?.retryable ?? false;
   }
 }

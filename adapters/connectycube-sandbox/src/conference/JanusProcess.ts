@@ -27,6 +27,8 @@ const libraryFolders = [
 ];
 
 const startTimeoutMs = 15_000;
+/** Attempts, each on a fresh port, before giving up (see `start`). */
+const startAttempts = 3;
 const stopTimeoutMs = 5_000;
 
 /** The janus binary on PATH, or undefined when Janus is not installed. */
@@ -69,8 +71,23 @@ export class JanusProcess {
     });
   }
 
+  /**
+   * Janus binds a port we pick for it, so another process can take that port first (the window is short, but
+   * a test suite opens many sockets): then Janus exits or never listens there, and we try again on another port.
+   */
   static async start(options: JanusProcessOptions): Promise<JanusProcess> {
     const libraries = await findLibraryFolder();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await JanusProcess.#startOnce(options, libraries);
+      } catch (error) {
+        if (attempt >= startAttempts || !(error instanceof JanusStartError) || !error.retryable) throw error;
+        options.logger.warn({ err: error, attempt }, 'janus did not come up; trying another port');
+      }
+    }
+  }
+
+  static async #startOnce(options: JanusProcessOptions, libraries: string): Promise<JanusProcess> {
     const folder = await mkdtemp(join(tmpdir(), 'cubebridge-janus-'));
     try {
       const port = await freePort();
@@ -130,15 +147,19 @@ export class JanusProcess {
     });
     const deadline = Date.now() + startTimeoutMs;
     while (Date.now() < deadline) {
+      if (this.#spawnError) throw new JanusStartError(`janus could not be run: ${this.#spawnError.message}`);
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new JanusStartError(
           `janus exited during start (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`,
+          { retryable: true },
         );
       }
       if (await answersWebSocket(this.url)) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new JanusStartError(`janus did not listen on ${this.url} within ${startTimeoutMs} ms`);
+    throw new JanusStartError(`janus did not listen on ${this.url} within ${startTimeoutMs} ms`, {
+      retryable: true,
+    });
   }
 }
 
