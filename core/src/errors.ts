@@ -1,5 +1,6 @@
 // Named error classes: each says what went wrong and carries the state or key that was wrong.
 import type { CallState } from './calls/CallState.ts';
+import type { EndReason } from './ports/common.ts';
 
 export class CubeBridgeError extends Error {
   override readonly name: string = 'CubeBridgeError';
@@ -20,6 +21,18 @@ export class InvalidStateError extends CubeBridgeError {
 /** The operation exists in the port but this adapter cannot do it (e.g. transfer on a platform without it). */
 export class UnsupportedError extends CubeBridgeError {
   override readonly name = 'UnsupportedError';
+}
+
+/** The far end reported that a transfer it was asked to make failed (SIP: a final NOTIFY that is not 2xx). */
+export class TransferFailedError extends CubeBridgeError {
+  override readonly name = 'TransferFailedError';
+  readonly reason: EndReason;
+  readonly detail: string | undefined;
+  constructor(reason: EndReason, detail?: string) {
+    super(`transfer failed: ${reason}${detail ? ` (${detail})` : ''}`);
+    this.reason = reason;
+    this.detail = detail;
+  }
 }
 
 export interface ConfigIssue {

@@ -70,6 +70,7 @@ export {
   CubeBridgeError,
   InvalidStateError,
   PluginError,
+  TransferFailedError,
   UnsupportedError,
   errorMessage,
   type ConfigIssue,

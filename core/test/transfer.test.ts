@@ -7,6 +7,7 @@ import {
   definePlugin,
   type GatewayEvent,
   type TransferDecision,
+  TransferFailedError,
   type TransferProgress,
 } from '../src/index.ts';
 import { type InMemoryLeg, inMemoryPorts } from './doubles/InMemoryPorts.ts';
@@ -178,6 +179,40 @@ describe('blind transfer asked by the SIP leg', () => {
     await waitFor(() => reports.length === 1);
     expect(reports).toEqual([{ state: 'failed', reason: 'refused', detail: 'not to premium numbers' }]);
     expect(ports.sip.placed).toEqual([]);
+    await gateway.stop({ drainTimeoutMs: 0 });
+  });
+});
+
+describe('blind transfer asked by the app user', () => {
+  const appAsks = (app: InMemoryLeg, target: string, reports: TransferProgress[]) =>
+    app.events.next({ type: 'transfer-requested', target, report: (progress) => reports.push(progress) });
+
+  it('the phone is sent a REFER to the routed target; its success ends the call', async () => {
+    const { gateway, events, app, phone } = await answeredCall({ decide: () => ({ allow: true }) });
+    const reports: TransferProgress[] = [];
+    appAsks(app, 'sip:2001', reports);
+    await waitFor(() => gateway.calls.size === 0);
+    expect(phone.actions).toEqual(['answer', 'transfer:sip:2001@pbx', 'hangup:normal']);
+    expect(reports).toEqual([{ state: 'succeeded' }]);
+    expect(transferEvents(events)).toEqual(['call.transfer-requested', 'call.transferred']);
+    expect(events.find((event) => event.type === 'call.transferred')).toMatchObject({
+      by: 'platform',
+      party: { uri: 'sip:2001@pbx' },
+    });
+    await gateway.stop({ drainTimeoutMs: 0 });
+  });
+
+  it('the phone reporting a failure leaves the call up and tells the app why', async () => {
+    const { gateway, events, app, phone } = await answeredCall({ decide: () => ({ allow: true }) });
+    phone.transfer = async () => {
+      throw new TransferFailedError('busy', '486');
+    };
+    const reports: TransferProgress[] = [];
+    appAsks(app, 'sip:2001', reports);
+    await waitFor(() => reports.length === 1);
+    expect(reports).toEqual([{ state: 'failed', reason: 'busy', detail: '486' }]);
+    expect(gateway.calls.size).toBe(1);
+    expect(transferEvents(events)).toEqual(['call.transfer-requested', 'call.transfer-failed']);
     await gateway.stop({ drainTimeoutMs: 0 });
   });
 });

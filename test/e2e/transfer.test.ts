@@ -136,3 +136,33 @@ describe('blind transfer asked by the phone (REFER to the gateway)', () => {
     expect(ended).toMatchObject({ by: 'sip', answered: true });
   });
 });
+
+describe('blind transfer asked by the app user (REFER to the phone)', () => {
+  it('the phone gets REFER to the routed target; its NOTIFY 200 ends the call and the app is told', async () => {
+    const alice = await bridge.page('alice');
+    const since = bridge.events.length;
+    const to = 'sip:2001@127.0.0.1:5999';
+    const phone = await runSipp({
+      scenario: 'uac_transferred.xml',
+      remote: bridge.trunk!,
+      service: 'frontdesk',
+      rtpEcho: true,
+      variables: { target: to },
+    });
+    const sessionID = await answeredBy(alice, phone);
+    await alice.sendSystemMessage(bridge.gatewayUserId, { type: 'transfer', sessionID, to });
+    // sipp checks the REFER's Refer-To, answers 202, reports 100 then 200 by NOTIFY, and ends on our BYE.
+    const result = await phone.done;
+    expect(result.code, result.output).toBe(0);
+    const status = await alice.waitForEvent('system', bridge.gatewayUserId);
+    expect(status.extension).toEqual({ type: 'transfer-status', sessionID, to, state: 'succeeded' });
+    await alice.waitForEvent('stop', bridge.gatewayUserId);
+    await waitFor('the call to end', () => bridge.gateway.calls.size === 0);
+    expect(transferEvents(since)).toEqual(['call.transfer-requested', 'call.transferred']);
+    expect(bridge.events.filter((event) => event.type === 'call.ended').at(-1)).toMatchObject({
+      reason: 'normal',
+      by: 'gateway',
+      detail: 'transferred',
+    });
+  });
+});

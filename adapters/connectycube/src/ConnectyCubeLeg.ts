@@ -11,6 +11,7 @@ import type {
 } from '@cubebridge/core';
 import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
 import { dtmfExtension, type DtmfMessage } from './DtmfMessage.ts';
+import { type TransferMessage, transferStatusExtension } from './TransferMessage.ts';
 import { UnsupportedError } from './errors.ts';
 import type { Identity } from './Identity.ts';
 import type { CallSignal, CallType } from './signals.ts';
@@ -100,6 +101,27 @@ export abstract class ConnectyCubeLeg implements PlatformLeg {
     for (const digit of message.digits) {
       this.emit({ type: 'dtmf', digit, durationMs: message.durationMs, via: 'platform-message' });
     }
+  }
+
+  /**
+   * A transfer asked by the app (a system message naming this session): the core decides and carries it out,
+   * and the outcome goes back to the app as a `transfer-status` system message.
+   */
+  handleTransfer(from: number, message: TransferMessage): void {
+    if (this.state !== 'active' || from !== this.peer) return;
+    const peer = this.peer;
+    let reported = false;
+    this.emit({
+      type: 'transfer-requested',
+      target: message.to,
+      report: (progress) => {
+        if (reported) return;
+        reported = true;
+        this.identity
+          .sendSystemMessage(peer, transferStatusExtension(message, progress))
+          .catch(() => undefined);
+      },
+    });
   }
 
   hold(): Promise<void> {

@@ -15,6 +15,7 @@ import type { ConnectyCubeLeg } from './ConnectyCubeLeg.ts';
 import type { ConnectyCubeOptions, ResolvedOptions, UserCredentials } from './ConnectyCubeOptions.ts';
 import { resolveOptions } from './ConnectyCubeOptions.ts';
 import { parseDtmfMessage } from './DtmfMessage.ts';
+import { parseTransferMessage } from './TransferMessage.ts';
 import { EndedSessions } from './EndedSessions.ts';
 import { IdentityNotFoundError, InvalidStateError } from './errors.ts';
 import { Identity } from './Identity.ts';
@@ -176,10 +177,13 @@ export class ConnectyCubePlatform implements Platform {
 
   #onSystemMessage(identity: Identity, from: number, extension: unknown): void {
     const dtmf = parseDtmfMessage(extension);
-    if (!dtmf) return;
-    const session = this.#sessions.get(`${identity.userId}/${dtmf.sessionID}`);
+    const transfer = dtmf ? undefined : parseTransferMessage(extension);
+    const sessionID = dtmf?.sessionID ?? transfer?.sessionID;
+    if (sessionID === undefined) return;
+    const session = this.#sessions.get(`${identity.userId}/${sessionID}`);
     const leg = session instanceof InboundCall ? session.leg : session;
-    leg?.handleDtmf(from, dtmf);
+    if (dtmf) leg?.handleDtmf(from, dtmf);
+    if (transfer) leg?.handleTransfer(from, transfer);
   }
 
   async call(request: OutgoingPlatformCallRequest): Promise<PlatformLeg> {

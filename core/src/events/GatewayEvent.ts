@@ -48,9 +48,12 @@ export type CallEvent =
       readonly type: 'call.transferred';
       readonly target: string;
       readonly by: 'sip' | 'platform';
-      /** The new party on the SIP side, and its SIP Call-ID; the call's id, platform leg and media stay. */
+      /**
+       * The new party. Asked by the SIP side: the new SIP leg (and its SIP Call-ID) now in the call, whose id,
+       * platform leg and media stay. Asked by the app: where the phone was sent; the call then ends.
+       */
       readonly party: Party;
-      readonly sipCallId: string;
+      readonly sipCallId?: string;
     })
   | (CallEventBase & {
       readonly type: 'call.transfer-failed';

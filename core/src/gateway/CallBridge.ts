@@ -5,7 +5,7 @@
 import type { Subscription } from 'rxjs';
 import { Call } from '../calls/Call.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
-import { errorMessage } from '../errors.ts';
+import { errorMessage, TransferFailedError } from '../errors.ts';
 import type { EventBus } from '../events/EventBus.ts';
 import type { Hooks } from '../hooks/Hooks.ts';
 import type { CallRequest, RouteDestination, RouteRefusal } from '../hooks/HookTypes.ts';
@@ -370,11 +370,11 @@ export class CallBridge {
           ...(detail === undefined ? {} : { detail }),
         });
     };
+    if (by === 'platform') return this.#transferPhone(call, leg, event, fail);
     const platformLeg = call.platformLeg;
     const media = call.media;
     const sip = this.#options.sip;
     if (
-      by !== 'sip' ||
       leg !== call.sipLeg ||
       !platformLeg ||
       !media ||
@@ -450,6 +450,58 @@ export class CallBridge {
       this.#transfers.delete(call);
       if (outcome !== 'transferred')
         await this.#afterFailedTransfer(call, pending, outcome === 'target-failed');
+    }
+  }
+
+  /**
+   * Blind transfer asked by the app user: after the `transfer` hook, the target goes through `route` (so an
+   * extension is dialled as the dial plan maps it) and the phone is sent a REFER to it. Once the phone reports
+   * its new call up, the call ends here (the phone's BYE, or ours); if it reports a failure, the call goes on.
+   */
+  async #transferPhone(
+    call: Call,
+    leg: CallLeg,
+    event: TransferRequested,
+    fail: (reason: EndReason, detail?: string) => void,
+  ): Promise<void> {
+    const sipLeg = call.sipLeg;
+    if (leg !== call.platformLeg || !sipLeg || (call.state !== 'active' && call.state !== 'held'))
+      return fail('refused', 'this call cannot be transferred now');
+    try {
+      const decision = await this.#options.hooks.transfer.run({
+        callId: call.id,
+        by: 'platform',
+        target: event.target,
+        transferor: leg.remote,
+        transferee: sipLeg.remote,
+      });
+      if (!decision.decided)
+        return fail('declined', decision.failedHandler ? decision.reason : 'no plugin allows transfers');
+      if (!decision.decision.allow)
+        return fail(decision.decision.reason ?? 'declined', decision.decision.detail);
+      const target = decision.decision.target ?? event.target;
+      const route = await this.#options.hooks.route.run({
+        callId: call.id,
+        direction: 'platform-to-sip',
+        from: leg.remote,
+        to: { uri: target },
+        offered: call.offered,
+        attributes: { to: target, transferee: sipLeg.remote.uri },
+      });
+      if (!route.decided) return fail(route.failedHandler ? 'refused' : 'not-found', route.reason);
+      if ('refuse' in route.decision) return fail(route.decision.refuse.reason, route.decision.refuse.detail);
+      const destination = route.decision.destination;
+      if (destination.kind !== 'sip') return fail('not-found', 'a transfer can only go to a SIP destination');
+      call.logger.info({ target, uri: destination.uri }, 'transfer: REFER to the phone');
+      await sipLeg.transfer(destination.uri);
+      if (call.closed) return;
+      event.report?.({ state: 'succeeded' });
+      call.publish({ type: 'call.transferred', target, by: 'platform', party: { uri: destination.uri } });
+      call.logger.info({ target }, 'transferred the phone');
+      await call.close('normal', 'gateway', 'transferred');
+    } catch (error) {
+      if (error instanceof TransferFailedError) fail(error.reason, error.detail);
+      else fail('error', errorMessage(error));
     }
   }
 

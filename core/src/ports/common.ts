@@ -114,6 +114,10 @@ export interface CallLeg extends Closable {
   resume(): Promise<void>;
   /** Send digits out-of-band as this leg's protocol prefers (RFC 4733 via media, SIP INFO, app message). */
   sendDtmf(digits: string, options?: { durationMs?: number }): Promise<void>;
-  /** Blind transfer (SIP REFER); adapters that cannot transfer reject with UnsupportedError. */
+  /**
+   * Blind transfer of the far end to `target` (SIP REFER): resolves once the far end reports that its new call
+   * succeeded, rejects with TransferFailedError (carrying the reason) when it reports a failure; adapters that
+   * cannot transfer reject with UnsupportedError.
+   */
   transfer(target: string): Promise<void>;
 }

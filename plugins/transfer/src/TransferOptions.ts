@@ -20,8 +20,13 @@ export const transferOptionsSchema = z.strictObject({
    * any target the dial plan routes (a transfer's new leg always goes through the `route` hook).
    */
   targets: z.array(pattern).optional(),
-  /** SIP parties (the transferor's URI) who may transfer, as regular expressions. Unset: anyone in a call. */
+  /**
+   * Who may transfer (the transferor's URI: a phone's SIP URI, or `connectycube:<id>` for an app user), as
+   * regular expressions. Unset: anyone in a call.
+   */
   transferors: z.array(pattern).optional(),
+  /** Whether app users may transfer the phone they talk to (the gateway then REFERs the phone). */
+  appTransfers: z.boolean().default(true),
   /** Give up on a target that has not answered after this long (the transferor is told 480). */
   ringTimeoutSec: z.number().int().min(1).max(600).default(30),
 });

@@ -7,16 +7,18 @@ export class TransferPolicy {
   readonly #targets: readonly RegExp[] | undefined;
   readonly #transferors: readonly RegExp[] | undefined;
   readonly #ringTimeoutMs: number;
+  readonly #appTransfers: boolean;
 
   constructor(options: ResolvedTransferOptions) {
     this.#targets = options.targets?.map((source) => new RegExp(source));
     this.#transferors = options.transferors?.map((source) => new RegExp(source));
     this.#ringTimeoutMs = options.ringTimeoutSec * 1000;
+    this.#appTransfers = options.appTransfers;
   }
 
   decide(request: TransferRequest): TransferDecision {
-    if (request.by !== 'sip')
-      return { allow: false, reason: 'refused', detail: 'only SIP parties can transfer' };
+    if (request.by === 'platform' && !this.#appTransfers)
+      return { allow: false, reason: 'refused', detail: 'app users may not transfer calls' };
     if (this.#transferors && !this.#transferors.some((re) => re.test(request.transferor.uri)))
       return { allow: false, reason: 'refused', detail: `${request.transferor.uri} may not transfer calls` };
     if (this.#targets && !this.#targets.some((re) => re.test(request.target)))

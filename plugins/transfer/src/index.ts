@@ -1,4 +1,5 @@
-// @cubebridge/plugin-transfer: lets SIP phones transfer the app user they talk to (blind transfer, REFER).
+// @cubebridge/plugin-transfer: blind transfers both ways — a SIP phone transfers the app user it talks to
+// (REFER to the gateway), or an app user transfers the phone (the gateway REFERs it).
 // The core carries transfers out; this plugin is the policy that allows them (the `transfer` hook).
 import { definePlugin, type PluginDefinition } from '@cubebridge/core';
 import { type TransferOptions, transferOptionsSchema } from './TransferOptions.ts';

@@ -1,13 +1,14 @@
 // One SIP call leg (an inbound Invitation or an outbound Inviter) seen through the core's CallLeg port:
 // ring/answer/hangup/hold/resume/DTMF/transfer in, LegEvents out.
-import type {
-  EndReason,
-  LegEvent,
-  Logger,
-  Party,
-  SipLeg,
-  SipMediaEndpoint,
-  TransferProgress,
+import {
+  type EndReason,
+  type LegEvent,
+  type Logger,
+  type Party,
+  type SipLeg,
+  type SipMediaEndpoint,
+  TransferFailedError,
+  type TransferProgress,
 } from '@cubebridge/core';
 import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
 import {
@@ -22,7 +23,7 @@ import {
 } from 'sip.js';
 import { SipCallError } from '../errors.ts';
 import { reasonForStatus, statusForReason } from './endReasons.ts';
-import { referNotifyHeaders, sipfragFor, sipfragType } from './referNotify.ts';
+import { referNotifyHeaders, sipfragFor, sipfragStatus, sipfragType } from './referNotify.ts';
 import { parseDtmfInfo } from './dtmfInfo.ts';
 import { isPictureFastUpdate, mediaControlType, pictureFastUpdateBody } from './pictureFastUpdate.ts';
 import { parseSessionExpires, SessionTimer, sessionIntervalTooSmall, supportsTimer } from './SessionTimer.ts';
@@ -35,6 +36,9 @@ import {
   offerConflict,
   type UpdateDelegate,
 } from './updateRequests.ts';
+
+/** How long a phone we REFERred may take to report its new call's outcome (it may ring a while). */
+const referOutcomeTimeoutMs = 120_000;
 
 /** How many times a re-INVITE is tried when the far end answers 491 Request Pending. */
 const maxGlareAttempts = 3;
@@ -322,20 +326,49 @@ export class SipCallLeg implements SipLeg {
     }
   }
 
+  /**
+   * Blind transfer of the phone (RFC 3515, RFC 5589 §6): REFER, then the phone's NOTIFYs tell how its new call
+   * goes; resolves on a 2xx sipfrag, rejects with TransferFailedError on a failure, a refused REFER or no final
+   * NOTIFY in time.
+   */
   async transfer(target: string): Promise<void> {
     this.#established('transfer');
     const uri = UserAgent.makeURI(target);
     if (!uri) throw new SipCallError(`'${target}' is not a SIP URI`);
     await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => settle(new TransferFailedError('no-answer', 'no final NOTIFY for the REFER')),
+        referOutcomeTimeoutMs,
+      );
+      let ended: Subscription | undefined;
+      const settle = (failure?: Error) => {
+        clearTimeout(timer);
+        queueMicrotask(() => ended?.unsubscribe());
+        if (failure) reject(failure);
+        else resolve();
+      };
+      // The phone may hang up before its final NOTIFY: nothing more will come then.
+      ended = this.events$.subscribe((event) => {
+        if (event.type === 'ended') settle(new TransferFailedError('cancelled', 'the call ended'));
+      });
       this.#session
         .refer(uri, {
+          onNotify: (notification) => {
+            notification.accept().catch(() => undefined);
+            const status = sipfragStatus(notification.request.body);
+            if (status === undefined || status < 200) return;
+            settle(
+              status < 300 ? undefined : new TransferFailedError(reasonForStatus(status), String(status)),
+            );
+          },
           requestDelegate: {
-            onAccept: () => resolve(),
-            onReject: (response) =>
-              reject(new SipCallError(`REFER refused with ${response.message.statusCode}`)),
+            onReject: (response) => {
+              const status = response.message.statusCode ?? 500;
+              settle(new TransferFailedError(reasonForStatus(status), `REFER refused with ${status}`));
+            },
           },
         })
-        .catch(reject);
+        .catch((error: unknown) => settle(error instanceof Error ? error : new SipCallError(String(error))));
     });
   }
 

@@ -37,6 +37,12 @@ export function sipfragFor(progress: TransferProgress): string {
   return `SIP/2.0 ${status} ${reasonPhrases[status] ?? 'Transfer Failed'}`;
 }
 
+/** The status code of a NOTIFY's sipfrag (`SIP/2.0 486 Busy Here` → 486); undefined when there is none. */
+export function sipfragStatus(body: string | undefined): number | undefined {
+  const match = /^\s*SIP\/2\.0\s+(\d{3})\b/.exec(body ?? '');
+  return match ? Number(match[1]) : undefined;
+}
+
 export function referNotifyHeaders(final: boolean): string[] {
   return [
     'Event: refer',
