@@ -43,7 +43,17 @@ beforeAll(async () => {
   gateway.stderr?.on('data', (chunk) => {
     output += chunk;
   });
-  await waitFor('the gateway to be ready', async () => gateway.exitCode === null && (await ready()), 30_000);
+  // Generous: on a loaded 2-core machine the first start compiles every source file; the start-up time itself is
+  // printed below and measured in BENCHMARKS.md, not asserted here.
+  await waitFor(
+    'the gateway to be ready',
+    async () => {
+      if (gateway.exitCode !== null)
+        throw new Error(`cubebridge start exited (${gateway.exitCode}):\n${output}`);
+      return await ready();
+    },
+    60_000,
+  );
   startedInMs = performance.now() - started;
   browser = await launchChromium({ fakeAudioFile: await writeToneWav(join(dir, 'app.wav'), appTone, 120) });
   phone = await startBaresipPhone({
@@ -53,7 +63,7 @@ beforeAll(async () => {
     toneHz: phoneTone,
     answer: 'manual',
   });
-}, 90_000);
+}, 120_000);
 
 afterAll(async () => {
   await phone?.close();
