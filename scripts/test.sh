@@ -20,4 +20,7 @@ if [ "${CUBEBRIDGE_IN_NETNS:-0}" = 1 ]; then
   for _ in $(seq 50); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 
-exec node_modules/.bin/vitest run "$@"
+# Not `exec`: the shell must outlive vitest so that its EXIT trap stops the Redis it started.
+status=0
+node_modules/.bin/vitest run "$@" || status=$?
+exit "$status"
