@@ -8,9 +8,9 @@ import type { CallRegistry } from '../calls/CallRegistry.ts';
 import { errorMessage, TransferFailedError } from '../errors.ts';
 import type { EventBus } from '../events/EventBus.ts';
 import type { Hooks } from '../hooks/Hooks.ts';
-import type { CallRequest, RouteDestination, RouteRefusal } from '../hooks/HookTypes.ts';
+import type { CallRequest, RouteDestination, RouteRefusal, TransferRequest } from '../hooks/HookTypes.ts';
 import type { Logger } from '../logging/Logger.ts';
-import type { CallLeg, EndReason, LegEvent } from '../ports/common.ts';
+import type { CallLeg, EndReason, LegEvent, Party } from '../ports/common.ts';
 import { legOutcome } from './legOutcome.ts';
 import type { MediaRelay, MediaSession } from '../ports/MediaRelay.ts';
 import type { IncomingPlatformCall, Platform, PlatformLeg } from '../ports/Platform.ts';
@@ -387,30 +387,15 @@ export class CallBridge {
     this.#transfers.set(call, pending);
     let outcome: 'transferred' | 'refused' | 'target-failed' = 'refused';
     try {
-      const decision = await this.#options.hooks.transfer.run({
-        callId: call.id,
-        by,
-        target: event.target,
-        transferor: leg.remote,
-        transferee: platformLeg.remote,
-      });
-      if (!decision.decided)
-        return fail('declined', decision.failedHandler ? decision.reason : 'no plugin allows transfers');
-      if (!decision.decision.allow)
-        return fail(decision.decision.reason ?? 'declined', decision.decision.detail);
-      const target = decision.decision.target ?? event.target;
-      const route = await this.#options.hooks.route.run({
-        callId: call.id,
-        direction: 'platform-to-sip',
-        from: platformLeg.remote,
-        to: { uri: target },
-        offered: call.offered,
-        attributes: { to: target, transferor: leg.remote.uri },
-      });
-      if (!route.decided) return fail(route.failedHandler ? 'refused' : 'not-found', route.reason);
-      if ('refuse' in route.decision) return fail(route.decision.refuse.reason, route.decision.refuse.detail);
-      const destination = route.decision.destination;
-      if (destination.kind !== 'sip') return fail('not-found', 'a transfer can only go to a SIP destination');
+      const resolved = await this.#transferDestination(
+        call,
+        { callId: call.id, by, target: event.target, transferor: leg.remote, transferee: platformLeg.remote },
+        platformLeg.remote,
+        { transferor: leg.remote.uri },
+        fail,
+      );
+      if (!resolved) return;
+      const { target, destination, ringTimeoutMs } = resolved;
       if (call.closed) return fail('cancelled', 'the call ended');
       call.logger.info({ target, uri: destination.uri }, 'transfer: calling the target');
       // From here the media endpoint is negotiating with the target.
@@ -424,7 +409,7 @@ export class CallBridge {
         ...(destination.account ? { account: destination.account } : {}),
         ...(destination.headers ? { headers: destination.headers } : {}),
       });
-      const result = await legOutcome(newLeg, call, decision.decision.ringTimeoutMs);
+      const result = await legOutcome(newLeg, call, ringTimeoutMs);
       if (!result.answered || call.closed) {
         if (!newLeg.closed) await newLeg.hangup(result.answered ? 'normal' : result.reason);
         return result.answered ? fail('cancelled', 'the call ended') : fail(result.reason, result.detail);
@@ -454,6 +439,55 @@ export class CallBridge {
   }
 
   /**
+   * Where a transfer goes, whichever side asked: the `transfer` hook allows it (and may rewrite the target), then
+   * the `route` hook maps the target as for any app-to-SIP call from `appParty`. Undefined once `fail` was told why.
+   */
+  async #transferDestination(
+    call: Call,
+    request: TransferRequest,
+    appParty: Party,
+    attributes: Readonly<Record<string, string>>,
+    fail: (reason: EndReason, detail?: string) => void,
+  ): Promise<
+    | { target: string; destination: Extract<RouteDestination, { kind: 'sip' }>; ringTimeoutMs?: number }
+    | undefined
+  > {
+    const decision = await this.#options.hooks.transfer.run(request);
+    if (!decision.decided) {
+      fail('declined', decision.failedHandler ? decision.reason : 'no plugin allows transfers');
+      return undefined;
+    }
+    if (!decision.decision.allow) {
+      fail(decision.decision.reason ?? 'declined', decision.decision.detail);
+      return undefined;
+    }
+    const target = decision.decision.target ?? request.target;
+    const route = await this.#options.hooks.route.run({
+      callId: call.id,
+      direction: 'platform-to-sip',
+      from: appParty,
+      to: { uri: target },
+      offered: call.offered,
+      attributes: { to: target, ...attributes },
+    });
+    if (!route.decided) {
+      fail(route.failedHandler ? 'refused' : 'not-found', route.reason);
+      return undefined;
+    }
+    if ('refuse' in route.decision) {
+      fail(route.decision.refuse.reason, route.decision.refuse.detail);
+      return undefined;
+    }
+    const destination = route.decision.destination;
+    if (destination.kind !== 'sip') {
+      fail('not-found', 'a transfer can only go to a SIP destination');
+      return undefined;
+    }
+    const { ringTimeoutMs } = decision.decision;
+    return ringTimeoutMs === undefined ? { target, destination } : { target, destination, ringTimeoutMs };
+  }
+
+  /**
    * Blind transfer asked by the app user: after the `transfer` hook, the target goes through `route` (so an
    * extension is dialled as the dial plan maps it) and the phone is sent a REFER to it. Once the phone reports
    * its new call up, the call ends here (the phone's BYE, or ours); if it reports a failure, the call goes on.
@@ -468,30 +502,21 @@ export class CallBridge {
     if (leg !== call.platformLeg || !sipLeg || (call.state !== 'active' && call.state !== 'held'))
       return fail('refused', 'this call cannot be transferred now');
     try {
-      const decision = await this.#options.hooks.transfer.run({
-        callId: call.id,
-        by: 'platform',
-        target: event.target,
-        transferor: leg.remote,
-        transferee: sipLeg.remote,
-      });
-      if (!decision.decided)
-        return fail('declined', decision.failedHandler ? decision.reason : 'no plugin allows transfers');
-      if (!decision.decision.allow)
-        return fail(decision.decision.reason ?? 'declined', decision.decision.detail);
-      const target = decision.decision.target ?? event.target;
-      const route = await this.#options.hooks.route.run({
-        callId: call.id,
-        direction: 'platform-to-sip',
-        from: leg.remote,
-        to: { uri: target },
-        offered: call.offered,
-        attributes: { to: target, transferee: sipLeg.remote.uri },
-      });
-      if (!route.decided) return fail(route.failedHandler ? 'refused' : 'not-found', route.reason);
-      if ('refuse' in route.decision) return fail(route.decision.refuse.reason, route.decision.refuse.detail);
-      const destination = route.decision.destination;
-      if (destination.kind !== 'sip') return fail('not-found', 'a transfer can only go to a SIP destination');
+      const resolved = await this.#transferDestination(
+        call,
+        {
+          callId: call.id,
+          by: 'platform',
+          target: event.target,
+          transferor: leg.remote,
+          transferee: sipLeg.remote,
+        },
+        leg.remote,
+        { transferee: sipLeg.remote.uri },
+        fail,
+      );
+      if (!resolved) return;
+      const { target, destination } = resolved;
       call.logger.info({ target, uri: destination.uri }, 'transfer: REFER to the phone');
       await sipLeg.transfer(destination.uri);
       if (call.closed) return;
