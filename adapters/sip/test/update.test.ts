@@ -112,6 +112,17 @@ describe('UPDATE, session refreshes and 422 with sipp', () => {
     expect(call.events.at(-1)).toEqual({ type: 'ended', reason: 'normal', detail: 'BYE', by: 'remote' });
   });
 
+  it('echoes the granted Session-Expires, refresher and Require: timer in its 200 to a refreshing re-INVITE', async () => {
+    const before = inbound.length;
+    const sipp = await runSipp({ scenario: 'uac_reinvite_refresh.xml', remote: trunk, service: '1108' });
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    const call = await nextInbound(before);
+    await waitFor('the end', () => call.events.some((event) => event.type === 'ended'));
+    expect(call.events.at(-1)).toEqual({ type: 'ended', reason: 'normal', detail: 'BYE', by: 'remote' });
+    expect(call.peer.remoteOffers).toEqual(['sendrecv', 'sendrecv', 'sendrecv']);
+  });
+
   it('still ends the call whose caller never refreshes (same gateway, same Min-SE)', async () => {
     const before = inbound.length;
     const sipp = await runSipp({ scenario: 'uac_session_timer.xml', remote: trunk, service: '1103' });

@@ -121,8 +121,6 @@ export class SipCallLeg implements SipLeg {
         this.#pendingEnd = { type: 'ended', reason: 'cancelled', detail: 'CANCEL', by: 'remote' };
       },
       onInfo: (info) => this.#onInfo(info),
-      // A re-INVITE from the other side is also its session refresh (RFC 4028 §10).
-      onInvite: () => this.#sessionTimer.refreshed(),
       onRefer: (referral) => this.#onRefer(referral),
     };
   }
@@ -206,6 +204,27 @@ export class SipCallLeg implements SipLeg {
           refresher: refresher === 'uas' ? 'us' : 'them',
         }),
     };
+  }
+
+  /**
+   * A re-INVITE from the other side is its session refresh (RFC 4028 §10), and its 2xx must carry the grant
+   * like the 2xx to an INVITE or UPDATE (§9). sip.js answers re-INVITEs itself (the SDH makes the answer) with
+   * only a Contact: its `accept` gets our headers, and the timer restarts once that 2xx is sent (a 488 is no
+   * refresh).
+   */
+  #grantOnAccept(reInvite: Core.IncomingInviteRequest): Core.IncomingInviteRequest {
+    const accept = reInvite.accept.bind(reInvite);
+    reInvite.accept = (options) => {
+      const grant = this.#grantSessionTimer(reInvite.message);
+      const response = accept({
+        statusCode: 200,
+        ...options,
+        extraHeaders: [...(options?.extraHeaders ?? []), ...grant.headers],
+      });
+      grant.start();
+      return response;
+    };
+    return reInvite;
   }
 
   /**
@@ -417,12 +436,18 @@ export class SipCallLeg implements SipLeg {
     if (state === SessionState.Established && !this.#answered) {
       this.#answered = true;
       // sip.js has just given the confirmed dialog its delegate: UPDATEs in it come to us.
-      const delegate = this.#session.dialog?.delegate as (object & Partial<UpdateDelegate>) | undefined;
-      if (delegate)
+      const delegate = this.#session.dialog?.delegate as
+        | (Core.SessionDelegate & Partial<UpdateDelegate>)
+        | undefined;
+      if (delegate) {
         delegate.onUpdate = (update) =>
           void this.#onUpdate(update).catch((error: unknown) =>
             this.#logger.warn({ err: error, leg: this.id }, 'could not answer an UPDATE'),
           );
+        const onInvite = delegate.onInvite;
+        if (onInvite)
+          delegate.onInvite = (reInvite) => onInvite.call(delegate, this.#grantOnAccept(reInvite));
+      }
       this.#emit({ type: 'answered' });
     }
     // sip.js changes state before it hands the final response to our delegate: let that run first.
