@@ -239,4 +239,29 @@ describe('UPDATE, session refreshes and 422 with sipp', () => {
     expect(result.code, result.output).toBe(0);
     expect(events.map((event) => event.type)).toEqual(['answered', 'ended']);
   });
+
+  it('retries its hold re-INVITE once with the Min-SE of a 422, and the call is held', async () => {
+    const peer = await RtpTestPeer.open({ toneHz: 1000 });
+    peers.push(peer);
+    const sipp = await runSipp({ scenario: 'uas_reinvite_interval_small.xml', variables: { minSe: '3600' } });
+    const leg = await adapter.call({
+      callId: 'reinvite-interval-small',
+      to: `sip:2102@127.0.0.1:${sipp.port}`,
+      media: asSipEndpoint(peer),
+      kinds: { audio: true, video: false },
+    });
+    const events: LegEvent[] = [];
+    leg.events$.subscribe((event) => events.push(event));
+    const early = sipp.done.then((result) => {
+      throw new Error(`sipp ended before the hold: ${result.output}\n${result.messages}`);
+    });
+    await Promise.race([waitFor('answered', () => events.some((event) => event.type === 'answered')), early]);
+    await Promise.race([leg.hold(), early]);
+    early.catch(() => undefined);
+    expect(events.at(-1)).toEqual({ type: 'held', by: 'local' });
+    await leg.hangup('normal');
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    expect(result.messages).toMatch(/^SIP\/2\.0 422 /m);
+  });
 });

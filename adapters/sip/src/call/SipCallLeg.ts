@@ -25,6 +25,7 @@ import { SipCallError } from '../errors.ts';
 import { reasonForStatus, statusForReason } from './endReasons.ts';
 import { referNotifyHeaders, sipfragFor, sipfragStatus, sipfragType } from './referNotify.ts';
 import { parseDtmfInfo } from './dtmfInfo.ts';
+import { parseMinSe } from './sessionIntervalRetry.ts';
 import { isPictureFastUpdate, mediaControlType, pictureFastUpdateBody } from './pictureFastUpdate.ts';
 import { parseSessionExpires, SessionTimer, sessionIntervalTooSmall, supportsTimer } from './SessionTimer.ts';
 import type { MediaDescriptionOptions } from './MediaEndpointSdh.ts';
@@ -284,12 +285,21 @@ export class SipCallLeg implements SipLeg {
       );
     }
     this.#earlyAnswer = undefined;
+    this.#startGrantedToUs(sessionExpires);
+  }
+
+  /**
+   * RFC 4028 §7.2: the Session-Expires of a 2xx to our INVITE or re-INVITE is the session interval, and we (the
+   * UAC) refresh unless it says `refresher=uas`. False when it grants none (or session timers are off).
+   */
+  #startGrantedToUs(sessionExpires: string | undefined): boolean {
     const granted = parseSessionExpires(sessionExpires);
-    if (!granted || this.#sessionTimerSec === 0) return;
+    if (!granted || this.#sessionTimerSec === 0) return false;
     this.#sessionTimer.start({
       intervalSec: granted.intervalSec,
       refresher: granted.refresher === 'uas' ? 'them' : 'us',
     });
+    return true;
   }
 
   async hangup(reason: EndReason, detail?: string): Promise<void> {
@@ -393,43 +403,71 @@ export class SipCallLeg implements SipLeg {
 
   async #reInvite(options: MediaDescriptionOptions): Promise<void> {
     const action = options.hold ? 'hold' : 'resume';
-    for (let attempt = 1; ; attempt++) {
+    /** RFC 4028 §7.4/§8.1: the Min-SE of a 422 to this re-INVITE, which the one retry asks for. */
+    let raisedTo: number | undefined;
+    for (let glareAttempt = 1; ; ) {
       this.#established(action);
       // An UPDATE's offer is with the endpoint: ours would collide with it, as a 491 says (and is retried).
-      const status = this.#answeringUpdate
-        ? 491
-        : await new Promise<number>((resolve, reject) => {
+      const response = this.#answeringUpdate
+        ? { status: 491 }
+        : await new Promise<{ status: number; message: Core.IncomingResponseMessage }>((resolve, reject) => {
+            const extraHeaders = this.#refreshHeaders(raisedTo);
             this.#session
               .invite({
                 sessionDescriptionHandlerOptions: options,
                 // Every re-INVITE of ours refreshes the session too (RFC 4028 §7.4).
-                ...(this.#sessionTimer.plan
-                  ? {
-                      requestOptions: {
-                        extraHeaders: [
-                          `Session-Expires: ${this.#sessionTimer.plan.intervalSec};refresher=uac`,
-                        ],
-                      },
-                    }
-                  : {}),
+                ...(extraHeaders.length > 0 ? { requestOptions: { extraHeaders } } : {}),
                 requestDelegate: {
-                  onAccept: () => resolve(200),
-                  onReject: (response) => resolve(response.message.statusCode ?? 500),
+                  onAccept: ({ message }) => resolve({ status: 200, message }),
+                  onReject: ({ message }) => resolve({ status: message.statusCode ?? 500, message }),
                 },
               })
               .catch(reject);
           });
+      const { status } = response;
       if (status < 300) {
-        this.#sessionTimer.refreshed();
+        const plan = this.#sessionTimer.plan;
+        if (
+          this.#startGrantedToUs(
+            'message' in response ? response.message.getHeader('session-expires') : undefined,
+          )
+        )
+          return;
+        if (raisedTo !== undefined && plan) this.#sessionTimer.start({ ...plan, intervalSec: raisedTo });
+        else this.#sessionTimer.refreshed();
         return;
       }
-      if (status !== 491 || attempt === maxGlareAttempts) {
+      // 422 Session Interval Too Small: once, with Session-Expires and Min-SE raised to the far end's Min-SE.
+      const minSe =
+        status === 422 && 'message' in response
+          ? parseMinSe(response.message.getHeader('min-se'))
+          : undefined;
+      if (minSe !== undefined && raisedTo === undefined && this.#sessionTimerSec > 0) {
+        this.#logger.info(
+          { leg: this.id, minSe },
+          `${action}: re-INVITE refused with 422, retried with Min-SE`,
+        );
+        raisedTo = minSe;
+        continue;
+      }
+      if (status !== 491 || glareAttempt === maxGlareAttempts) {
         throw new SipCallError(`${action}: re-INVITE refused with ${status}`);
       }
+      glareAttempt++;
       // Glare (RFC 3261 §14.1): the Call-ID's owner waits 2.1–4 s, the other side 0–2 s, then tries again.
       const [low, high] = this.direction === 'outbound' ? [2100, 4000] : [0, 2000];
       await new Promise((resolve) => setTimeout(resolve, low + Math.random() * (high - low)));
     }
+  }
+
+  /**
+   * The RFC 4028 headers of our re-INVITE: the session interval with us as refresher, or (retrying after a
+   * 422) the far end's Min-SE as both Session-Expires and Min-SE (§7.4). None without session timers.
+   */
+  #refreshHeaders(raisedTo: number | undefined): string[] {
+    if (raisedTo !== undefined) return [`Session-Expires: ${raisedTo};refresher=uac`, `Min-SE: ${raisedTo}`];
+    const plan = this.#sessionTimer.plan;
+    return plan ? [`Session-Expires: ${plan.intervalSec};refresher=uac`] : [];
   }
 
   #onState(state: SessionState): void {

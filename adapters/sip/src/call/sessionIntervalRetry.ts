@@ -30,7 +30,7 @@ export function installSessionIntervalRetry(): void {
     if (
       minSe === undefined ||
       request.method !== 'INVITE' ||
-      request.toTag || // a re-INVITE: the session stays as it is, the caller sees the 422
+      request.toTag || // a re-INVITE: SipCallLeg retries it itself (a new re-INVITE, new SDP offer)
       asked < 0 ||
       retried.has(this)
     ) {
@@ -49,7 +49,7 @@ export function installSessionIntervalRetry(): void {
 }
 
 /** `Min-SE: 120` (parameters allowed) → 120; anything else → undefined. */
-function parseMinSe(value: string | undefined): number | undefined {
+export function parseMinSe(value: string | undefined): number | undefined {
   const match = /^\s*(\d{1,9})\s*(;.*)?$/.exec(value ?? '');
   const seconds = Number(match?.[1]);
   return match && seconds > 0 ? seconds : undefined;
