@@ -18,7 +18,7 @@ import { installForkedEarlyMedia } from './call/forkedEarlyMedia.ts';
 import { installReliableProvisionalResponses } from './call/reliableProvisional.ts';
 import { installSessionIntervalRetry } from './call/sessionIntervalRetry.ts';
 import { advertiseSessionTimers, sessionIntervalTooSmall } from './call/SessionTimer.ts';
-import { advertiseAllowedMethods, installUpdateHandling } from './call/updateRequests.ts';
+import { installUpdateHandling } from './call/updateRequests.ts';
 import { SipCallError, SipOptionsError } from './errors.ts';
 import { SipAccount } from './roles/SipAccount.ts';
 import { SipTrunk } from './roles/SipTrunk.ts';
@@ -152,8 +152,6 @@ export class SipUserAgentAdapter implements SipAdapter {
         ? { params: { fromUri: sipUri(request.from.uri), fromDisplayName: request.from.displayName } }
         : {}),
     });
-    // sip.js hard-codes the INVITE's Allow (without UPDATE); ours lists what we answer.
-    advertiseAllowedMethods(inviter.request);
     const leg = new SipCallLeg({
       id: randomUUID(),
       session: inviter,

@@ -62,6 +62,28 @@ describe('trunk role with sipp', () => {
     expect(incoming.at(-1)?.via).toEqual({ kind: 'trunk', name: 'trunk' });
   });
 
+  it('REFERs the phone with its own Allow (UPDATE and PRACK, no MESSAGE), and the transfer succeeds', async () => {
+    const target = 'sip:2001@127.0.0.1:5999';
+    const known = new Set(inboundEvents.keys());
+    const sipp = await runSipp({
+      scenario: 'uac_transferred.xml',
+      remote: trunk,
+      service: '1009',
+      variables: { target },
+    });
+    const [leg, events] = await waitFor('the answered call', () =>
+      [...inboundEvents].find(
+        ([leg, events]) => !known.has(leg) && events.some((event) => event.type === 'answered'),
+      ),
+    );
+    // sipp checks the REFER's Refer-To and Allow, answers 202, then NOTIFYs 100 and 200.
+    await leg.transfer(target);
+    await leg.hangup('normal');
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    expect(events.at(-1)).toMatchObject({ type: 'ended', by: 'local' });
+  });
+
   it('refuses an INVITE from a source outside the allow-list with 403', async () => {
     const before = incoming.length;
     const sipp = await runSipp({

@@ -15,7 +15,10 @@
 //     200 without SDP, 491/500 to an offer (we send no reliable provisional responses, so no early
 //     offer/answer ever completes). A re-INVITE that arrives while an UPDATE's offer is still being
 //     answered gets 500 with Retry-After. Every other request goes to sip.js unchanged;
-//  3. an UPDATE outside any dialog gets 481 instead of an exception.
+//  3. an UPDATE outside any dialog gets 481 instead of an exception;
+//  4. every request we send with an Allow (the initial INVITE, REGISTER, REFER, where sip.js hard-codes its
+//     own list with MESSAGE and without UPDATE/PRACK) carries ours instead: `UserAgentClient.init`, which
+//     sends each request and each retry of one, rewrites it.
 // `answerUpdateOffer()` is the offer/answer half used by the leg: the SDP goes through the session's SDH
 // exactly as a re-INVITE's does (so hold/resume reach the leg through the same `onRemoteOffer`).
 import { Core, type Session } from 'sip.js';
@@ -86,6 +89,16 @@ export function installUpdateHandling(): void {
     else answerWithoutSession(this, update);
   };
 
+  const client = Core.UserAgentClient.prototype as unknown as {
+    message: Core.OutgoingRequestMessage;
+    init(): void;
+  };
+  const init = client.init;
+  client.init = function (this: typeof client) {
+    if (this.message.extraHeaders.some(isAllow)) advertiseAllowedMethods(this.message);
+    init.call(this);
+  };
+
   // private in sip.js's types
   const core = Core.UserAgentCore.prototype as unknown as {
     receiveOutsideDialogRequest(this: Core.UserAgentCore, message: Core.IncomingRequestMessage): void;
@@ -98,9 +111,13 @@ export function installUpdateHandling(): void {
   };
 }
 
-/** Replace the Allow sip.js hard-codes into an outgoing request (the initial INVITE) with ours. */
-export function advertiseAllowedMethods(request: Core.OutgoingRequestMessage): void {
-  const index = request.extraHeaders.findIndex((header) => /^\s*allow\s*:/i.test(header));
+function isAllow(header: string): boolean {
+  return /^\s*allow\s*:/i.test(header);
+}
+
+/** Replace the Allow sip.js hard-codes into an outgoing request (INVITE, REGISTER, REFER) with ours. */
+function advertiseAllowedMethods(request: Core.OutgoingRequestMessage): void {
+  const index = request.extraHeaders.findIndex(isAllow);
   if (index >= 0) request.extraHeaders[index] = allowHeader();
   else request.extraHeaders.push(allowHeader());
 }
