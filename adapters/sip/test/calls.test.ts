@@ -9,7 +9,7 @@ import { type Kamailio, startKamailio } from '../../../test/harness/sip/kamailio
 import { waitFor } from '../../../test/harness/sip/processes.ts';
 import { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
 import { sipAdapter } from '../src/index.ts';
-import { asSipEndpoint, type RecordingContext, recordingContext } from './support.ts';
+import { asSipEndpoint, legEvents, recordingContext, type RecordingContext } from './support.ts';
 
 const phoneTone = 440;
 
@@ -90,12 +90,6 @@ describe('calls between the gateway and baresip through Kamailio', () => {
 
   function nextIncoming(): Promise<IncomingSipCall> {
     return firstValueFrom(adapter.incoming$.pipe(timeout(15_000)));
-  }
-
-  function legEvents(leg: SipLeg): LegEvent[] {
-    const events: LegEvent[] = [];
-    leg.events$.subscribe((event) => events.push(event));
-    return events;
   }
 
   const phoneHeardGatewayTone = (phone: BaresipPhone) => phone.heardTone(gatewayTone);

@@ -7,7 +7,7 @@ import { waitFor } from '../../../test/harness/sip/processes.ts';
 import { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
 import { countReceived, runSipp, stopSipps } from '../../../test/harness/sip/sipp.ts';
 import { sipAdapter } from '../src/index.ts';
-import { asSipEndpoint, recordingContext } from './support.ts';
+import { asSipEndpoint, callWithTestPeer, recordingContext } from './support.ts';
 
 describe('trunk role with sipp', () => {
   const recorder = recordingContext();
@@ -107,16 +107,10 @@ describe('trunk role with sipp', () => {
 
   it('retransmits its INVITE while the far end stays silent (lost INVITE), then completes the call', async () => {
     const sipp = await runSipp({ scenario: 'uas_lost_invite.xml' });
-    const peer = await RtpTestPeer.open({ toneHz: 1000 });
-    peers.push(peer);
-    const leg = await adapter.call({
+    const { leg, events } = await callWithTestPeer(adapter, peers, {
       callId: 'lost-invite',
       to: `sip:2001@127.0.0.1:${sipp.port}`,
-      media: asSipEndpoint(peer),
-      kinds: { audio: true, video: false },
     });
-    const events: LegEvent[] = [];
-    leg.events$.subscribe((event) => events.push(event));
     await waitFor('answered', () => events.some((event) => event.type === 'answered'));
     // sipp sends 180 then 200 from one socket, so the order holds here.
     expect(events.map((event) => event.type)).toEqual(['ringing', 'answered']);
@@ -232,16 +226,10 @@ describe('trunk role with sipp', () => {
 
   it('sends DTMF as SIP INFO (application/dtmf-relay)', async () => {
     const sipp = await runSipp({ scenario: 'uas_info_dtmf.xml' });
-    const peer = await RtpTestPeer.open({ toneHz: 1000 });
-    peers.push(peer);
-    const leg = await adapter.call({
+    const { leg, events } = await callWithTestPeer(adapter, peers, {
       callId: 'info-dtmf',
       to: `sip:2003@127.0.0.1:${sipp.port}`,
-      media: asSipEndpoint(peer),
-      kinds: { audio: true, video: false },
     });
-    const events: LegEvent[] = [];
-    leg.events$.subscribe((event) => events.push(event));
     await waitFor('answered', () => events.some((event) => event.type === 'answered'));
     await leg.sendDtmf('7');
     await leg.hangup('normal');
@@ -251,16 +239,10 @@ describe('trunk role with sipp', () => {
 
   it('retries a re-INVITE refused with 491 (glare) after a random delay, then is on hold', async () => {
     const sipp = await runSipp({ scenario: 'uas_glare.xml' });
-    const peer = await RtpTestPeer.open({ toneHz: 1000 });
-    peers.push(peer);
-    const leg = await adapter.call({
+    const { leg, events } = await callWithTestPeer(adapter, peers, {
       callId: 'glare',
       to: `sip:2004@127.0.0.1:${sipp.port}`,
-      media: asSipEndpoint(peer),
-      kinds: { audio: true, video: false },
     });
-    const events: LegEvent[] = [];
-    leg.events$.subscribe((event) => events.push(event));
     await waitFor('answered', () => events.some((event) => event.type === 'answered'));
     const started = Date.now();
     await leg.hold();
@@ -275,16 +257,10 @@ describe('trunk role with sipp', () => {
 
   it('refreshes the session (RFC 4028) when the far end makes it the refresher', async () => {
     const sipp = await runSipp({ scenario: 'uas_session_timer.xml' });
-    const peer = await RtpTestPeer.open({ toneHz: 1000 });
-    peers.push(peer);
-    const leg = await adapter.call({
+    const { leg, events, peer } = await callWithTestPeer(adapter, peers, {
       callId: 'session-timer-refresh',
       to: `sip:2005@127.0.0.1:${sipp.port}`,
-      media: asSipEndpoint(peer),
-      kinds: { audio: true, video: false },
     });
-    const events: LegEvent[] = [];
-    leg.events$.subscribe((event) => events.push(event));
     await waitFor('answered', () => events.some((event) => event.type === 'answered'));
     // The refresh re-INVITE (at half of the 4 s interval) asks the endpoint for a fresh offer.
     await waitFor('the refresh', () => peer.offersMade >= 2, 15_000);
@@ -317,16 +293,10 @@ describe('trunk role with sipp', () => {
   for (const [code, reason] of failures) {
     it(`maps a far-end ${code} to '${reason}'`, async () => {
       const sipp = await runSipp({ scenario: 'uas_reject.xml', variables: { code } });
-      const peer = await RtpTestPeer.open({ toneHz: 1000 });
-      peers.push(peer);
-      const leg = await adapter.call({
+      const { leg, events } = await callWithTestPeer(adapter, peers, {
         callId: `reject-${code}`,
         to: `sip:2002@127.0.0.1:${sipp.port}`,
-        media: asSipEndpoint(peer),
-        kinds: { audio: true, video: false },
       });
-      const events: LegEvent[] = [];
-      leg.events$.subscribe((event) => events.push(event));
       await waitFor('the leg to end', () => leg.closed);
       expect(events.at(-1)).toEqual({ type: 'ended', reason, detail: code, by: 'remote' });
       const result = await sipp.done;

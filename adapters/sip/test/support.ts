@@ -4,7 +4,9 @@ import type {
   AdapterContext,
   GatewayEvent,
   IncomingSipCall,
+  LegEvent,
   SipAdapter,
+  SipLeg,
   SipMediaEndpoint,
 } from '@cubebridge/core';
 import { pino } from 'pino';
@@ -87,4 +89,30 @@ export function answerEveryCall(
       await leg.answer();
     })();
   });
+}
+
+/** The leg's events, collected as they come. */
+export function legEvents(leg: SipLeg): LegEvent[] {
+  const events: LegEvent[] = [];
+  leg.events$.subscribe((event) => events.push(event));
+  return events;
+}
+
+/**
+ * An outgoing call from the adapter with a fresh RTP test peer as its media side (pushed to `peers`, for the test
+ * to close): the leg, its events as they come, and the peer.
+ */
+export async function callWithTestPeer(
+  adapter: SipAdapter,
+  peers: RtpTestPeer[],
+  request: { readonly callId: string; readonly to: string; readonly account?: string },
+): Promise<{ leg: SipLeg; events: LegEvent[]; peer: RtpTestPeer }> {
+  const peer = await RtpTestPeer.open({ toneHz: 1000 });
+  peers.push(peer);
+  const leg = await adapter.call({
+    ...request,
+    media: asSipEndpoint(peer),
+    kinds: { audio: true, video: false },
+  });
+  return { leg, events: legEvents(leg), peer };
 }

@@ -7,7 +7,7 @@ import { waitFor } from '../../../test/harness/sip/processes.ts';
 import { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
 import { runSipp, stopSipps } from '../../../test/harness/sip/sipp.ts';
 import { sipAdapter } from '../src/index.ts';
-import { asSipEndpoint, recordingContext } from './support.ts';
+import { asSipEndpoint, callWithTestPeer, recordingContext } from './support.ts';
 
 /** Low, so that the session timer tests take seconds (RFC 4028's floor of 90 s is for real networks). */
 const minSe = 3;
@@ -213,21 +213,14 @@ describe('UPDATE, session refreshes and 422 with sipp', () => {
   });
 
   it('sends Min-SE and retries its INVITE once with the Min-SE of a 422, and the call proceeds', async () => {
-    // The peer binds first: a port freePort() just handed to sipp cannot then go to the peer before sipp binds it.
-    const peer = await RtpTestPeer.open({ toneHz: 1000 });
-    peers.push(peer);
     const sipp = await runSipp({
       scenario: 'uas_session_interval_small.xml',
       variables: { ourMinSe: String(minSe), minSe: '3600' },
     });
-    const leg = await adapter.call({
+    const { leg, events } = await callWithTestPeer(adapter, peers, {
       callId: 'session-interval-small',
       to: `sip:2101@127.0.0.1:${sipp.port}`,
-      media: asSipEndpoint(peer),
-      kinds: { audio: true, video: false },
     });
-    const events: LegEvent[] = [];
-    leg.events$.subscribe((event) => events.push(event));
     // If sipp gives up (a header check failed), say why rather than time out waiting.
     const early = sipp.done.then((result) => {
       throw new Error(`sipp ended before the answer: ${result.output}\n${result.messages}`);
@@ -241,17 +234,11 @@ describe('UPDATE, session refreshes and 422 with sipp', () => {
   });
 
   it('retries its hold re-INVITE once with the Min-SE of a 422, and the call is held', async () => {
-    const peer = await RtpTestPeer.open({ toneHz: 1000 });
-    peers.push(peer);
     const sipp = await runSipp({ scenario: 'uas_reinvite_interval_small.xml', variables: { minSe: '3600' } });
-    const leg = await adapter.call({
+    const { leg, events } = await callWithTestPeer(adapter, peers, {
       callId: 'reinvite-interval-small',
       to: `sip:2102@127.0.0.1:${sipp.port}`,
-      media: asSipEndpoint(peer),
-      kinds: { audio: true, video: false },
     });
-    const events: LegEvent[] = [];
-    leg.events$.subscribe((event) => events.push(event));
     const early = sipp.done.then((result) => {
       throw new Error(`sipp ended before the hold: ${result.output}\n${result.messages}`);
     });
