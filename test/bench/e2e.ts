@@ -6,7 +6,7 @@
 //   accept → 200 OK:  the `accept` stanza emitted by the chat socket → the 200 OK datagram given to the socket.
 // Usage: pnpm bench:e2e [--calls 100] [--warmup 5] [--rate 2]
 // Runs inside a private network namespace (loopback only) when it can, like the tests.
-import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,16 +21,9 @@ import { startProcess } from '../harness/sip/processes.ts';
 import type { AppReady } from './e2e-app.ts';
 import { type Span, timedRelay } from './timedRelay.ts';
 import { tapWires, type WireEvent } from './wireTaps.ts';
+import { reenterInPrivateNetwork } from '../harness/privateNetwork.ts';
 
-if (process.env.CUBEBRIDGE_IN_NETNS !== '1' && spawnSync('unshare', ['-n', 'true']).status === 0) {
-  const script = fileURLToPath(import.meta.url);
-  const inner = `ip link set lo up && exec "${process.execPath}" ${process.execArgv.join(' ')} "${script}" ${process.argv.slice(2).join(' ')}`;
-  const result = spawnSync('unshare', ['-n', 'sh', '-c', inner], {
-    stdio: 'inherit',
-    env: { ...process.env, CUBEBRIDGE_IN_NETNS: '1' },
-  });
-  process.exit(result.status ?? 1);
-}
+reenterInPrivateNetwork(import.meta.url);
 
 const argument = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`);

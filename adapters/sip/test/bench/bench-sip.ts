@@ -3,11 +3,9 @@
 // INVITE → 200 OK time (p50/p99) measured by sipp.
 // Usage: pnpm bench:sip [--rates 10,25,50,100] [--seconds 10] [--media werift|none]
 // Runs inside a private network namespace (loopback only) when it can, like the tests.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AdapterContext, MediaSession, SipLeg, SipMediaEndpoint } from '@cubebridge/core';
 import { weriftRelay } from '@cubebridge/media-werift';
 import { pino } from 'pino';
@@ -15,16 +13,9 @@ import { NEVER } from 'rxjs';
 import { startProcess } from '../../../../test/harness/sip/processes.ts';
 import { sippScenarioDir } from '../../../../test/harness/sip/sipp.ts';
 import { sipAdapter } from '../../src/index.ts';
+import { reenterInPrivateNetwork } from '../../../../test/harness/privateNetwork.ts';
 
-if (process.env.CUBEBRIDGE_IN_NETNS !== '1' && spawnSync('unshare', ['-n', 'true']).status === 0) {
-  const script = fileURLToPath(import.meta.url);
-  const inner = `ip link set lo up && exec "${process.execPath}" ${process.execArgv.join(' ')} "${script}" ${process.argv.slice(2).join(' ')}`;
-  const result = spawnSync('unshare', ['-n', 'sh', '-c', inner], {
-    stdio: 'inherit',
-    env: { ...process.env, CUBEBRIDGE_IN_NETNS: '1' },
-  });
-  process.exit(result.status ?? 1);
-}
+reenterInPrivateNetwork(import.meta.url);
 
 const argument = (name: string, fallback: string): string => {
   const index = process.argv.indexOf(`--${name}`);
