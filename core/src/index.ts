@@ -12,6 +12,13 @@ export type { Logger } from './logging/Logger.ts';
 export { type CallState, callTransitions, canTransition, terminalCallStates } from './calls/CallState.ts';
 export { Call, type CallDirection, type CallInit, type CallSide } from './calls/Call.ts';
 export { CallRegistry } from './calls/CallRegistry.ts';
+export {
+  callViewOf,
+  callsViewOf,
+  type CallMediaView,
+  type CallView,
+  type CallsView,
+} from './calls/CallView.ts';
 export { EventBus } from './events/EventBus.ts';
 export { IsolatedObservable } from './events/IsolatedObservable.ts';
 export { ofType } from './events/ofType.ts';
@@ -48,6 +55,7 @@ export {
   type PluginContext,
   type PluginDefinition,
   type PluginHooks,
+  type PluginHttp,
   type PluginSpec,
   type PluginUse,
   type Teardown,

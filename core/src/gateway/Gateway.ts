@@ -142,7 +142,7 @@ export class Gateway {
       calls: this.calls,
       logger: this.logger,
       container: this.container,
-      http: this.http?.routes ?? unavailableRoutes(),
+      http: this.http,
       coreVersion,
     });
     this.#bridge = new CallBridge({
@@ -287,21 +287,6 @@ export class Gateway {
       signal: this.#abort.signal,
     };
   }
-}
-
-function unavailableRoutes(): HttpServer['routes'] {
-  const refuse = () => {
-    throw new Error('the HTTP server is disabled (http.enabled: false); this plugin needs it');
-  };
-  return {
-    route: refuse,
-    get: refuse,
-    post: refuse,
-    put: refuse,
-    patch: refuse,
-    delete: refuse,
-    register: refuse,
-  } as never;
 }
 
 /**

@@ -2,11 +2,15 @@
 // The core serves `/health` and `/ready`; plugins add routes through `ctx.http` before it listens.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../logging/Logger.ts';
+import { pluginRoutes, type PluginRoutesOptions } from './PluginRoutes.ts';
 
-/** What plugins may do with the server: add routes and encapsulated Fastify plugins, nothing else. */
+/**
+ * What a plugin may do with the server: add routes, hooks and Fastify plugins inside its own encapsulated
+ * context (see PluginRoutes), nothing else.
+ */
 export type HttpRoutes = Pick<
   FastifyInstance,
-  'route' | 'get' | 'post' | 'put' | 'patch' | 'delete' | 'register'
+  'route' | 'get' | 'post' | 'put' | 'patch' | 'delete' | 'register' | 'addHook'
 >;
 
 export interface HealthReport {
@@ -42,8 +46,9 @@ export class HttpServer {
     });
   }
 
-  get routes(): HttpRoutes {
-    return this.#fastify;
+  /** A plugin's own encapsulated context on this server (opened before the server listens). */
+  routesFor(options: PluginRoutesOptions): HttpRoutes {
+    return pluginRoutes(this.#fastify, options);
   }
 
   /** Where it listens, once it does (port 0 in the config resolves to a real port here). */

@@ -1,7 +1,7 @@
 // The plugin contract: a named setup function with declared dependencies and validated options, returning
 // its teardown. Plugins observe through `ctx.events$` and decide through `ctx.hooks`.
 import type { Observable } from 'rxjs';
-import type { CallRegistry } from '../calls/CallRegistry.ts';
+import type { CallsView } from '../calls/CallView.ts';
 import type { GatewayEvent } from '../events/GatewayEvent.ts';
 import type { Hooks } from '../hooks/Hooks.ts';
 import type { HttpRoutes } from '../http/HttpServer.ts';
@@ -24,14 +24,21 @@ export interface PluginContext {
   readonly events$: Observable<GatewayEvent>;
   /** Decision points; handlers registered here are removed when the plugin stops. */
   readonly hooks: PluginHooks;
-  readonly calls: CallRegistry;
+  /** The calls in progress, read-only: views that can be read, tapped and hung up, never driven. */
+  readonly calls: CallsView;
   /** `plugin:<name>` child logger. */
   readonly logger: Logger;
-  /** Add HTTP routes to the gateway's server (before it listens). */
+  /**
+   * The plugin's own encapsulated HTTP context: routes and hooks added here during setup live under the
+   * plugin's declared `http.prefix`, its hooks see only its routes, and its routes answer 404 once it stops.
+   */
   readonly http: HttpRoutes;
-  /** A service from the gateway's container (core tokens, or one another plugin provided). */
+  /**
+   * A service: one this plugin provided, one a plugin in its `dependencies` provided, or the gateway's
+   * (`Tokens.Config`, `Tokens.Logger`, the adapters). The raw event bus, hooks and call registry are withheld.
+   */
   resolve<T>(token: Token<T>): T;
-  /** Offer a service to plugins that declare this one as a dependency. */
+  /** Offer a service to the plugins that declare this one as a dependency; withdrawn when this plugin stops. */
   provide<T>(token: Token<T>, value: T): void;
   /** Aborted when the plugin stops. */
   readonly signal: AbortSignal;
@@ -60,7 +67,14 @@ export interface PluginDefinition<Options = unknown> {
   /** Names of plugins that must start before this one. */
   readonly dependencies?: readonly string[];
   readonly options?: StandardSchemaV1<unknown, Options>;
+  /** Where the plugin's HTTP routes live; without it they are at the root, still in the plugin's own context. */
+  readonly http?: PluginHttp;
   setup(ctx: PluginContext, options: Options): void | Teardown | Promise<void | Teardown>;
+}
+
+export interface PluginHttp {
+  /** Path prefix of every route the plugin adds (`/admin`); two plugins cannot share one. */
+  readonly prefix: string;
 }
 
 export interface PluginSpec<S extends StandardSchemaV1 | undefined, Options> {
@@ -69,6 +83,7 @@ export interface PluginSpec<S extends StandardSchemaV1 | undefined, Options> {
   readonly core?: string;
   readonly dependencies?: readonly string[];
   readonly options?: S;
+  readonly http?: PluginHttp;
   setup(ctx: PluginContext, options: Options): void | Teardown | Promise<void | Teardown>;
 }
 

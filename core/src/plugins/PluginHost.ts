@@ -1,17 +1,21 @@
-// Starts plugins in dependency order with their own context, and stops them in reverse. Everything a plugin
-// registered through its context (hooks, subscriptions, services) is released when it stops.
+// Starts plugins in dependency order with their own context, and stops them in reverse. A plugin gets least
+// privilege: a read-only view of the calls, hook registrations named after it, its own service scope and its
+// own HTTP context. Everything it registered through its context (hooks, subscriptions, services, routes) is
+// released when it stops.
 import { Subject, takeUntil } from 'rxjs';
 import semver from 'semver';
 import type { DependencyContainer } from 'tsyringe';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
+import { callsViewOf } from '../calls/CallView.ts';
 import { PluginError, errorMessage } from '../errors.ts';
 import type { EventBus } from '../events/EventBus.ts';
 import type { Hooks } from '../hooks/Hooks.ts';
-import type { HttpRoutes } from '../http/HttpServer.ts';
+import type { HttpServer } from '../http/HttpServer.ts';
+import { unavailableRoutes } from '../http/PluginRoutes.ts';
 import type { Logger } from '../logging/Logger.ts';
-import type { Token } from '../gateway/tokens.ts';
 import { formatIssuePath } from './StandardSchema.ts';
 import type { PluginContext, PluginUse, Teardown } from './Plugin.ts';
+import { PluginServices } from './PluginServices.ts';
 
 export interface PluginHostOptions {
   readonly bus: EventBus;
@@ -19,7 +23,8 @@ export interface PluginHostOptions {
   readonly calls: CallRegistry;
   readonly logger: Logger;
   readonly container: DependencyContainer;
-  readonly http: HttpRoutes;
+  /** The gateway's HTTP server; undefined when it is disabled. */
+  readonly http: HttpServer | undefined;
   /** The running `@cubebridge/core` version, checked against each plugin's `core` range. */
   readonly coreVersion: string;
 }
@@ -31,10 +36,12 @@ interface StartedPlugin {
 
 export class PluginHost {
   readonly #options: PluginHostOptions;
+  readonly #services: PluginServices;
   #started: StartedPlugin[] = [];
 
   constructor(options: PluginHostOptions) {
     this.#options = options;
+    this.#services = new PluginServices(options.container);
   }
 
   get startedNames(): readonly string[] {
@@ -44,6 +51,7 @@ export class PluginHost {
   /** Check every plugin (names, versions, dependencies, options) before starting any, then start them in order. */
   async start(uses: readonly PluginUse[], onStarted: (name: string) => void): Promise<void> {
     const ordered = orderByDependencies(uses);
+    assertDistinctHttpPrefixes(ordered);
     const validated = await Promise.all(
       ordered.map(async (use) => ({ use, options: await this.#validate(use) })),
     );
@@ -91,51 +99,33 @@ export class PluginHost {
     const removeHooks: Array<() => void> = [];
     const logger = this.#options.logger.child({ component: `plugin:${plugin.name}` });
     const handlerName = `plugin:${plugin.name}`;
-    const { container, hooks } = this.#options;
+    const { hooks, http } = this.#options;
+    const services = this.#services.open(plugin.name, plugin.dependencies ?? []);
+    let serving = true;
+    const scoped = <K extends keyof PluginContext['hooks']>(name: K): PluginContext['hooks'][K] => ({
+      register: (handler: never, registration?: { order?: number }) => {
+        const remove = (hooks[name].register as (h: never, o: object) => () => void)(handler, {
+          name: handlerName,
+          ...registration,
+        });
+        removeHooks.push(remove);
+        return remove;
+      },
+    });
 
-    const context: PluginContext = {
+    const context: PluginContext = Object.freeze({
       name: plugin.name,
       events$: this.#options.bus.eventsFromCurrentState$.pipe(takeUntil(stopped$)),
-      hooks: {
-        route: {
-          register: (handler, registration) => {
-            const remove = hooks.route.register(handler, { name: handlerName, ...registration });
-            removeHooks.push(remove);
-            return remove;
-          },
-        },
-        admit: {
-          register: (handler, registration) => {
-            const remove = hooks.admit.register(handler, { name: handlerName, ...registration });
-            removeHooks.push(remove);
-            return remove;
-          },
-        },
-        transfer: {
-          register: (handler, registration) => {
-            const remove = hooks.transfer.register(handler, { name: handlerName, ...registration });
-            removeHooks.push(remove);
-            return remove;
-          },
-        },
-      },
-      calls: this.#options.calls,
+      hooks: Object.freeze({ route: scoped('route'), admit: scoped('admit'), transfer: scoped('transfer') }),
+      calls: callsViewOf(this.#options.calls),
       logger,
-      http: this.#options.http,
-      resolve: <T>(token: Token<T>): T => {
-        if (!container.isRegistered(token, true)) {
-          throw new PluginError(
-            plugin.name,
-            `asked for ${token.description ?? 'a service'}, which nothing provides; is the plugin that provides it listed in its dependencies?`,
-          );
-        }
-        return container.resolve<T>(token);
-      },
-      provide: <T>(token: Token<T>, value: T) => {
-        container.register<T>(token, { useValue: value });
-      },
+      http: http
+        ? http.routesFor({ plugin: plugin.name, prefix: plugin.http?.prefix ?? '', serving: () => serving })
+        : unavailableRoutes(plugin.name),
+      resolve: services.resolve,
+      provide: services.provide,
       signal: abort.signal,
-    };
+    });
 
     let teardown: void | Teardown;
     try {
@@ -147,8 +137,10 @@ export class PluginHost {
     logger.debug('started');
 
     function release(): void {
+      serving = false;
       abort.abort();
       for (const remove of removeHooks) remove();
+      services.close();
       stopped$.next();
       stopped$.complete();
     }
@@ -164,6 +156,21 @@ export class PluginHost {
         release();
       },
     };
+  }
+}
+
+/** Two plugins under one HTTP prefix would shadow each other's routes: refuse before any starts. */
+function assertDistinctHttpPrefixes(uses: readonly PluginUse[]): void {
+  const owners = new Map<string, string>();
+  for (const { plugin } of uses) {
+    const prefix = plugin.http?.prefix;
+    if (!prefix) continue;
+    if (!prefix.startsWith('/') || prefix.endsWith('/'))
+      throw new PluginError(plugin.name, `http.prefix '${prefix}' must start with '/' and not end with one`);
+    const owner = owners.get(prefix);
+    if (owner)
+      throw new PluginError(plugin.name, `http.prefix '${prefix}' is already used by plugin '${owner}'`);
+    owners.set(prefix, plugin.name);
   }
 }
 

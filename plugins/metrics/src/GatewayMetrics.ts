@@ -2,13 +2,13 @@
 // duration), media quality per leg (packets, bytes, loss, jitter, RTT, MOS), DTMF, registrations, the platform's
 // connections, and the gateway's own health (subscriber errors, draining). One registry per plugin instance:
 // two gateways in one process share nothing.
-import type { Call, GatewayEvent, LegStats, MediaSessionStats } from '@cubebridge/core';
+import type { CallView, GatewayEvent, LegStats, MediaSessionStats } from '@cubebridge/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { type LegName, MediaStatsDeltas } from './MediaStatsDeltas.ts';
 import type { ResolvedMetricsOptions } from './MetricsOptions.ts';
 import { ProcessMetrics } from './ProcessMetrics.ts';
 
-type Direction = Call['direction'];
+type Direction = CallView['direction'];
 
 interface TrackedCall {
   readonly direction: Direction;
@@ -20,9 +20,9 @@ interface TrackedCall {
 export interface CallSnapshot {
   readonly id: string;
   readonly direction: Direction;
-  readonly state: Call['state'];
-  readonly from: Call['from'];
-  readonly to: Call['to'];
+  readonly state: CallView['state'];
+  readonly from: CallView['from'];
+  readonly to: CallView['to'];
   readonly ageSec: number;
   readonly media: MediaSessionStats | undefined;
 }
@@ -38,7 +38,7 @@ export class GatewayMetrics {
   readonly #process: ProcessMetrics | undefined;
   readonly #metric;
 
-  constructor(options: ResolvedMetricsOptions, callsInProgress: () => readonly Call[]) {
+  constructor(options: ResolvedMetricsOptions, callsInProgress: () => readonly CallView[]) {
     const name = (suffix: string) => `${options.prefix}${suffix}`;
     const registers = [this.registry];
     this.registry.setDefaultLabels(options.labels);
@@ -186,7 +186,7 @@ export class GatewayMetrics {
   }
 
   /** The calls in progress, with their latest media stats. */
-  snapshot(callsInProgress: readonly Call[], now = Date.now()): CallSnapshot[] {
+  snapshot(callsInProgress: readonly CallView[], now = Date.now()): CallSnapshot[] {
     return callsInProgress.map((call) => ({
       id: call.id,
       direction: call.direction,

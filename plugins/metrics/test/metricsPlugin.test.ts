@@ -179,7 +179,9 @@ describe('@cubebridge/plugin-metrics in a gateway', () => {
       media: ports.media,
       plugins: [metrics()],
     });
-    await expect(gateway.start()).rejects.toThrow(/HTTP server is disabled/);
+    await expect(gateway.start()).rejects.toThrow(
+      "Plugin '@cubebridge/plugin-metrics': setup failed: Plugin '@cubebridge/plugin-metrics': needs the HTTP server, which is disabled (http.enabled: false)",
+    );
   });
 
   it('rejects bad options with the key and what is allowed', async () => {

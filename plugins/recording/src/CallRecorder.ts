@@ -1,6 +1,6 @@
 // One answered call being recorded: a tap on each leg's audio, spooled to its own file, until the call ends.
 import { join } from 'node:path';
-import type { Call, MediaLegName, MediaTap } from '@cubebridge/core';
+import type { CallView, MediaLegName, MediaTap } from '@cubebridge/core';
 import type { RecordingJobData } from './RecordingJob.ts';
 import { SpoolWriter } from './spool/SpoolWriter.ts';
 
@@ -8,7 +8,7 @@ const legs: readonly MediaLegName[] = ['sip', 'webrtc'];
 
 export class CallRecorder {
   readonly callId: string;
-  readonly #call: Pick<Call, 'direction' | 'from' | 'to'>;
+  readonly #call: Pick<CallView, 'direction' | 'from' | 'to'>;
   readonly #startedAt = Date.now();
   readonly #taps = new Map<MediaLegName, MediaTap>();
   readonly #subscriptions: Array<{ unsubscribe(): void }> = [];
@@ -16,7 +16,7 @@ export class CallRecorder {
   #finishing: Promise<RecordingJobData> | undefined;
 
   /** Starts spooling right away; the call must have its media session. */
-  constructor(call: Call, spoolDir: string) {
+  constructor(call: CallView, spoolDir: string) {
     const media = call.media;
     if (!media) throw new Error(`call ${call.id} has no media session to record`);
     this.callId = call.id;
