@@ -94,8 +94,12 @@ export type DtmfTransport = 'rfc4733' | 'sip-info' | 'platform-message';
  * One side of a call, seen the same way whatever the protocol.
  * A leg owns its signalling only; media lives in the call's MediaSession, whose endpoint the adapter
  * received when the leg was created or accepted.
- * An adapter emits nothing on `events$` before the `call()` or `accept()` that returns the leg has resolved:
- * whoever receives the leg subscribes at once and must not miss its first `ringing`.
+ * The leg event contract (held by `@cubebridge/core/testing`'s conformance suites, which both real adapters
+ * and the in-memory doubles run): every subscriber to `events$` receives the leg's events from its creation,
+ * replayed, then live ones — so nobody misses a `ringing` that came before the `call()`/`accept()` returning the
+ * leg resolved (an adapter may bound the replayed history to its most recent events; `ended` is always kept).
+ * `ended` is emitted exactly once, is the last event, and the stream completes right after it; `closed` is true
+ * from then on. A local `hangup()` ends the leg too (`by: 'local'`) and is idempotent.
  */
 export interface CallLeg extends Closable {
   readonly id: string;

@@ -1,7 +1,9 @@
 // In-memory test doubles of the three ports, for the core's own tests only: they let a test play the remote
-// side of each leg (ring, answer, hang up) and record what the core asked of them. The real adapters are
-// tested against real peers in their own packages and in test/.
-import { Subject } from 'rxjs';
+// side of each leg (ring, answer, hang up) and record what the core asked of them. They keep the ports'
+// contracts as the real adapters do — legs replay their events to late subscribers and end with one 'ended'
+// that completes the stream, a media session's last event is 'closed' — and test/conformance.test.ts holds
+// them to it with the same suite the real adapters run.
+import { ReplaySubject, Subject } from 'rxjs';
 import type {
   AdapterContext,
   CallLeg,
@@ -29,7 +31,7 @@ import type {
 export type Journal = string[];
 
 export class InMemoryLeg implements CallLeg {
-  readonly events = new Subject<LegEvent>();
+  readonly events = new ReplaySubject<LegEvent>();
   readonly events$ = this.events.asObservable();
   readonly actions: string[] = [];
   closed = false;
@@ -60,7 +62,7 @@ export class InMemoryLeg implements CallLeg {
   async hangup(reason: EndReason) {
     if (this.closed) return;
     this.actions.push(`hangup:${reason}`);
-    this.closed = true;
+    this.#end({ type: 'ended', reason, by: 'local' });
   }
   async hold() {
     this.actions.push('hold');
@@ -85,11 +87,15 @@ export class InMemoryLeg implements CallLeg {
     holds: () => this.events.next({ type: 'held', by: 'remote' }),
     resumes: () => this.events.next({ type: 'resumed', by: 'remote' }),
     sendsDtmf: (digit: string) => this.events.next({ type: 'dtmf', digit, durationMs: 100, via: 'sip-info' }),
-    hangsUp: (reason: EndReason = 'normal') => {
-      this.closed = true;
-      this.events.next({ type: 'ended', reason, by: 'remote' });
-    },
+    hangsUp: (reason: EndReason = 'normal') => this.#end({ type: 'ended', reason, by: 'remote' }),
   };
+
+  #end(event: Extract<LegEvent, { type: 'ended' }>): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.events.next(event);
+    this.events.complete();
+  }
 }
 
 interface IncomingDouble {
@@ -218,18 +224,31 @@ export class InMemoryMediaSession implements MediaSession {
   }
   requestKeyframe() {}
   async close() {
+    if (this.closed) return;
     this.closed = true;
+    this.events.next({ type: 'closed', stats: this.stats() });
+    this.events.complete();
   }
 }
 
 function endpoint(kind: 'sip' | 'webrtc') {
-  const sdp = `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=${kind}\r\n`;
+  // An SDP that says what a real one would: audio on a port (never sent to: nothing listens on it).
+  const sdp = `v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=${kind}\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n`;
+  const state: { negotiated: MediaKinds | undefined } = { negotiated: undefined };
+  const negotiate = async () => {
+    state.negotiated = { audio: true, video: false };
+  };
   return {
     kind,
-    negotiated: undefined,
+    get negotiated() {
+      return state.negotiated;
+    },
     createOffer: async () => sdp,
-    createAnswer: async () => sdp,
-    setRemoteAnswer: async () => {},
+    createAnswer: async () => {
+      await negotiate();
+      return sdp;
+    },
+    setRemoteAnswer: negotiate,
     setRemoteOffer: async () => {},
     keyframeRequests$: new Subject<void>(),
     keyframeRequestedByPeer: () => {},
