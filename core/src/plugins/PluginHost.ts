@@ -1,7 +1,6 @@
 // Starts plugins in dependency order with their own context, and stops them in reverse. Everything a plugin
 // registered through its context (hooks, subscriptions, services) is released when it stops.
 import { Subject, takeUntil } from 'rxjs';
-import semver from 'semver';
 import type { DependencyContainer } from 'tsyringe';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
 import { PluginError, errorMessage } from '../errors.ts';
@@ -10,8 +9,8 @@ import type { Hooks } from '../hooks/Hooks.ts';
 import type { HttpRoutes } from '../http/HttpServer.ts';
 import type { Logger } from '../logging/Logger.ts';
 import type { Token } from '../gateway/tokens.ts';
-import { formatIssuePath } from './StandardSchema.ts';
 import type { PluginContext, PluginUse, Teardown } from './Plugin.ts';
+import { checkCoreRange, validatePluginOptions } from './validatePlugin.ts';
 
 export interface PluginHostOptions {
   readonly bus: EventBus;
@@ -63,23 +62,11 @@ export class PluginHost {
   }
 
   async #validate(use: PluginUse): Promise<unknown> {
-    const { plugin } = use;
-    if (
-      plugin.core &&
-      !semver.satisfies(this.#options.coreVersion, plugin.core, { includePrerelease: true })
-    ) {
-      throw new PluginError(
-        plugin.name,
-        `supports @cubebridge/core ${plugin.core}, but this gateway runs ${this.#options.coreVersion}; upgrade one of them`,
-      );
-    }
-    if (!plugin.options) return use.options;
-    const result = await plugin.options['~standard'].validate(use.options);
+    checkCoreRange(use.plugin, this.#options.coreVersion);
+    const result = await validatePluginOptions(use);
     if (result.issues) {
-      const lines = result.issues.map(
-        (issue) => `  - ${formatIssuePath(issue.path) || '(options)'}: ${issue.message}`,
-      );
-      throw new PluginError(plugin.name, `invalid options (${use.source}):\n${lines.join('\n')}`);
+      const lines = result.issues.map((issue) => `  - ${issue.path || '(options)'}: ${issue.message}`);
+      throw new PluginError(use.plugin.name, `invalid options (${use.source}):\n${lines.join('\n')}`);
     }
     return result.value;
   }
