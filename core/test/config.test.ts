@@ -270,6 +270,14 @@ describe('typos inside adapter and plugin sections are errors that name the path
     ]);
   });
 
+  it('a plugin listed by name alone gets the defaults of its options', async () => {
+    await expect(
+      checkConfig(validateConfig({ plugins: ['@cubebridge/plugin-routing', '@cubebridge/plugin-metrics'] }), {
+        projectDir: workspace,
+      }),
+    ).resolves.toEqual({ unchecked: [] });
+  });
+
   it('numbers from environment variables are strings by nature, and are taken as numbers', async () => {
     const { config, environmentSources } = await loadConfig({
       cwd: mkdtempSync(join(tmpdir(), 'cubebridge-config-')),

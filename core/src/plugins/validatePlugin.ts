@@ -22,7 +22,8 @@ export type PluginOptionsResult =
 
 /**
  * The plugin's options as its schema returns them, or what is wrong with them; `prefix` is where the options
- * sit in the configuration (`plugins.1.1`), so that issue paths are the config file's.
+ * sit in the configuration (`plugins.1.1`), so that issue paths are the config file's. A plugin listed without
+ * options (`"@cubebridge/plugin-routing"`) gets its schema's defaults, as `routing()` without options does.
  */
 export async function validatePluginOptions(
   use: PluginUse,
@@ -30,7 +31,8 @@ export async function validatePluginOptions(
 ): Promise<PluginOptionsResult> {
   const schema = use.plugin.options;
   if (!schema) return { value: use.options };
-  const result = await schema['~standard'].validate(use.options);
+  const input = use.options ?? {};
+  const result = await schema['~standard'].validate(input);
   if (!result.issues) return { value: result.value };
-  return { issues: describeIssues(result.issues, { schema, input: use.options, prefix }) };
+  return { issues: describeIssues(result.issues, { schema, input, prefix }) };
 }
