@@ -270,6 +270,34 @@ describe('typos inside adapter and plugin sections are errors that name the path
     ]);
   });
 
+  it('in plugins resolved from their own package (transfer, recording)', async () => {
+    const inPackage = async (dir: string, input: unknown) => {
+      const error = await checkConfig(validateConfig(input), { projectDir: join(workspace, dir) }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).issues;
+    };
+    expect(
+      await inPackage('plugins/transfer', {
+        plugins: [['@cubebridge/plugin-transfer', { ringTimeoutsec: 30 }]],
+      }),
+    ).toEqual([
+      {
+        path: 'plugins.0.1.ringTimeoutsec',
+        message: 'unknown key — did you mean ringTimeoutSec?',
+        found: '30',
+      },
+    ]);
+    expect(
+      await inPackage('plugins/recording', {
+        plugins: [{ package: '@cubebridge/plugin-recording', options: { redis: { host: 'r', prot: 6379 } } }],
+      }),
+    ).toEqual([
+      { path: 'plugins.0.options.redis.prot', message: 'unknown key — did you mean port?', found: '6379' },
+    ]);
+  });
+
   it('a plugin listed by name alone gets the defaults of its options', async () => {
     await expect(
       checkConfig(validateConfig({ plugins: ['@cubebridge/plugin-routing', '@cubebridge/plugin-metrics'] }), {
