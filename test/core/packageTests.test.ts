@@ -27,6 +27,13 @@ process.stdout.write(JSON.stringify(config.test.projects.map((project) => projec
 }
 
 describe("each package's own test script", () => {
+  it('the root sees every package and the cross-package tests (`pnpm test` runs all)', () => {
+    const names = packageDirs.map(
+      (dir) => (JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as { name: string }).name,
+    );
+    expect(projectsSeenFrom(root)).toEqual(expect.arrayContaining([...names, '@cubebridge/test']));
+  });
+
   for (const dir of packageDirs) {
     const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as {
       name: string;
