@@ -298,6 +298,19 @@ describe('typos inside adapter and plugin sections are errors that name the path
     ]);
   });
 
+  it('plugin dependencies are checked as the plugin host checks them at start', async () => {
+    const projectDir = mkdtempSync(join(tmpdir(), 'cubebridge-config-'));
+    writeFileSync(
+      join(projectDir, 'needs-auth.js'),
+      "export default { [Symbol.for('cubebridge.plugin')]: true, name: 'recording', dependencies: ['auth'], setup() {} };\n",
+    );
+    await expect(
+      checkConfig(validateConfig({ plugins: ['./needs-auth.js'] }), { projectDir }),
+    ).rejects.toThrow(
+      "Plugin 'recording': needs plugin 'auth', which is not in the plugin list; add it to the config",
+    );
+  });
+
   it('a plugin listed by name alone gets the defaults of its options', async () => {
     await expect(
       checkConfig(validateConfig({ plugins: ['@cubebridge/plugin-routing', '@cubebridge/plugin-metrics'] }), {

@@ -11,6 +11,7 @@ import {
   validateSection,
 } from '../gateway/loadAdapters.ts';
 import { type PluginEntry, resolvePluginEntries } from '../plugins/loadPlugin.ts';
+import { orderByDependencies } from '../plugins/PluginHost.ts';
 import { checkCoreRange, validatePluginOptions } from '../plugins/validatePlugin.ts';
 import type { GatewayConfig } from './schema.ts';
 
@@ -51,6 +52,8 @@ export async function checkConfig(
   }
   const entries = config.plugins as PluginEntry[];
   const uses = await resolvePluginEntries(entries, projectDir);
+  // Names unique, dependencies listed, no cycle: what the plugin host checks before starting any.
+  orderByDependencies(uses);
   for (const [index, use] of uses.entries()) {
     checkCoreRange(use.plugin, coreVersion);
     const result = await validatePluginOptions(use, optionsPath(entries[index]!, index));
