@@ -1,16 +1,25 @@
 // One vitest run for the whole workspace: each package is a project named after it, so
-// `vitest run --project @cubebridge/core` runs one package and `pnpm test` runs all of them.
+// `vitest run --project @cubebridge/core` runs one package and `pnpm test` runs all of them. Package folders are
+// found from this file's folder, not the current directory: a package's own `pnpm test` runs vitest from its
+// folder (`--root ../..`), and the workspace must look the same from there.
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
+const workspace = import.meta.dirname;
 const packageDirs = [
   'core',
   'test',
   ...['adapters', 'plugins', 'examples'].flatMap((group) =>
-    existsSync(group) ? readdirSync(group).map((name) => join(group, name)) : [],
+    existsSync(join(workspace, group))
+      ? readdirSync(join(workspace, group)).map((name) => join(group, name))
+      : [],
   ),
-].filter((dir) => existsSync(join(dir, 'package.json')) && (dir === 'test' || existsSync(join(dir, 'test'))));
+].filter(
+  (dir) =>
+    existsSync(join(workspace, dir, 'package.json')) &&
+    (dir === 'test' || existsSync(join(workspace, dir, 'test'))),
+);
 
 export default defineConfig({
   resolve: { conditions: ['@cubebridge/source'] },
@@ -26,8 +35,8 @@ export default defineConfig({
     projects: packageDirs.map((dir) => ({
       extends: true,
       test: {
-        name: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name as string,
-        root: dir,
+        name: JSON.parse(readFileSync(join(workspace, dir, 'package.json'), 'utf8')).name as string,
+        root: join(workspace, dir),
         include: ['test/**/*.test.ts', '**/*.test.ts'].slice(dir === 'test' ? 1 : 0, dir === 'test' ? 2 : 1),
         exclude: ['**/node_modules/**', '**/dist/**'],
         testTimeout: 30_000,

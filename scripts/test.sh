@@ -4,11 +4,13 @@
 # to each other on loopback and to nothing else. Inside it we start our own Redis on 127.0.0.1:6379.
 # Set CUBEBRIDGE_NETNS=0 to run in the current namespace instead (then Redis must already answer there).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# Absolute, so that the re-exec below finds this script after the `cd` (packages run it as ../scripts/test.sh).
+script="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+cd "$(dirname "$script")/.."
 
 if [ "${CUBEBRIDGE_IN_NETNS:-0}" != 1 ] && [ "${CUBEBRIDGE_NETNS:-1}" != 0 ] && command -v unshare >/dev/null \
   && unshare -n true 2>/dev/null; then
-  exec env CUBEBRIDGE_IN_NETNS=1 unshare -n -- "$0" "$@"
+  exec env CUBEBRIDGE_IN_NETNS=1 unshare -n -- "$script" "$@"
 fi
 
 if [ "${CUBEBRIDGE_IN_NETNS:-0}" = 1 ]; then

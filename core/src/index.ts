@@ -35,11 +35,12 @@ export {
 export {
   defineConfig,
   gatewayConfigSchema,
-  sipAccountSchema,
   type GatewayConfig,
   type GatewayConfigInput,
-  type SipAccountConfig,
 } from './config/schema.ts';
+export { checkConfig, type CheckConfigOptions, type CheckedConfig } from './config/checkConfig.ts';
+export { closestKey } from './config/closestKey.ts';
+export { describeIssues, type IssueContext } from './config/describeIssues.ts';
 export {
   loadConfig,
   validateConfig,
@@ -70,7 +71,7 @@ export {
   type GatewayOptions,
   type GatewayState,
 } from './gateway/Gateway.ts';
-export type { AdapterFactory, AdapterFactoryContext } from './gateway/loadAdapters.ts';
+export type { AdapterFactory, AdapterFactoryContext, AdapterPackage } from './gateway/loadAdapters.ts';
 export { Tokens, createToken, type Token } from './gateway/tokens.ts';
 export {
   AdapterError,

@@ -1,6 +1,6 @@
 // The `cubebridge` command as a user runs it: a real process, real signals, real output.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,6 +38,14 @@ function run(args: string[], options: { cwd: string; env?: Record<string, string
 
 const emptyProject = () => mkdtempSync(join(tmpdir(), 'cubebridge-cli-'));
 
+/** A project with the workspace's packages installed (adapters, metrics and routing plugins), and this config. */
+function projectWithPackages(config: unknown): string {
+  const cwd = emptyProject();
+  symlinkSync(resolve(import.meta.dirname, '../../node_modules'), join(cwd, 'node_modules'));
+  writeFileSync(join(cwd, 'cubebridge.config.json'), JSON.stringify(config));
+  return cwd;
+}
+
 describe('cubebridge CLI', () => {
   it('--version and --help', async () => {
     const version = run(['--version'], { cwd: emptyProject() });
@@ -49,13 +57,9 @@ describe('cubebridge CLI', () => {
   });
 
   it('check-config prints the resolved config with every secret masked', async () => {
-    const cwd = emptyProject();
-    writeFileSync(
-      join(cwd, 'cubebridge.config.json'),
-      JSON.stringify({
-        sip: { accounts: [{ username: '1002', domain: 'pbx', password: 'file-pass-3321' }] },
-      }),
-    );
+    const cwd = projectWithPackages({
+      sip: { accounts: [{ username: '1002', domain: 'pbx', password: 'file-pass-3321' }] },
+    });
     const check = run(['check-config'], {
       cwd,
       env: { SIP_DOMAIN: 'pbx', SIP_USERNAME: '1001', ...secrets },
@@ -73,6 +77,32 @@ describe('cubebridge CLI', () => {
     expect(await check.exited).toBe(2);
     expect(check.output().stderr).toContain(
       'http.port (from CUBEBRIDGE_HTTP_PORT): must be 0 to 65535 (found: 99999)',
+    );
+  });
+
+  // The adapter's section is checked by the adapter's own schema: a misspelt key is not silently ignored (which
+  // left the trunk answering any source), in check-config as in start, before anything listens.
+  it('a misspelt key in an adapter section fails check-config and start with exit 2, naming the key meant', async () => {
+    const cwd = projectWithPackages({
+      sip: { trunk: { listen: { host: '127.0.0.1', port: 0 }, allowfrom: ['127.0.0.1/32'] } },
+      sandbox: { enabled: 'off' },
+    });
+    const expected =
+      '  - sip.trunk.allowfrom: unknown key — did you mean allowFrom? (found: ["127.0.0.1/32"])';
+    for (const command of ['check-config', 'start']) {
+      const child = run([command], { cwd, env: { CUBEBRIDGE_HTTP_PORT: '0' } });
+      expect(await child.exited, command).toBe(2);
+      expect(child.output().stderr, command).toContain(expected);
+      expect(child.output().stdout, command).not.toContain('gateway started');
+    }
+  });
+
+  it('check-config validates plugin options as start does, with exit 2', async () => {
+    const cwd = projectWithPackages({ plugins: [['@cubebridge/plugin-metrics', { callPath: '/calls' }]] });
+    const check = run(['check-config'], { cwd });
+    expect(await check.exited).toBe(2);
+    expect(check.output().stderr).toContain(
+      '  - plugins.0.1.callPath: unknown key — did you mean callsPath? (found: "/calls")',
     );
   });
 

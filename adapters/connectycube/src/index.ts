@@ -10,6 +10,7 @@ export function connectycube(options: ConnectyCubeOptions): Platform {
 
 export { ConnectyCubePlatform } from './ConnectyCubePlatform.ts';
 export { default, optionsFromConfig } from './fromConfig.ts';
+export { configSchema, type ConnectyCubeConfigSection } from './ConnectyCubeConfigSchema.ts';
 export {
   SandboxedPlatform,
   type SandboxedPlatformOptions,

@@ -1,4 +1,5 @@
 // Named errors of the media relay, each carrying the state that made the call invalid.
+import type { ConfigIssue } from '@cubebridge/core';
 
 /** A method was called on a closed relay, session or leg. */
 export class MediaClosedError extends Error {
@@ -34,13 +35,16 @@ export class SdpParseError extends Error {
   override readonly name = 'SdpParseError';
 }
 
-/** A `media` config section with an unknown key or a value of the wrong kind. */
+/** A `media` config section with an unknown key or a value of the wrong kind; names every one. */
 export class MediaConfigError extends Error {
   override readonly name = 'MediaConfigError';
+  /** The first wrong key's path (`media.rtpPorts`). */
   readonly path: string;
+  readonly issues: readonly ConfigIssue[];
 
-  constructor(path: string, found: unknown, allowed: string) {
-    super(`${path}: found ${JSON.stringify(found)}, expected ${allowed}`);
-    this.path = path;
+  constructor(issues: readonly ConfigIssue[]) {
+    super(issues.map((issue) => `${issue.path}: ${issue.message} (found: ${issue.found})`).join('\n'));
+    this.path = issues[0]?.path ?? 'media';
+    this.issues = issues;
   }
 }

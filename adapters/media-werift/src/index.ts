@@ -2,6 +2,7 @@
 
 export { WeriftRelay, weriftRelay } from './WeriftRelay.ts';
 export { default, optionsFromConfig } from './fromConfig.ts';
+export { configSchema } from './WeriftConfigSchema.ts';
 export type { WeriftRelayOptions } from './WeriftRelayOptions.ts';
 export { WeriftMediaSession } from './WeriftMediaSession.ts';
 export { SipLeg } from './SipLeg.ts';

@@ -30,10 +30,20 @@ describe('media config section', () => {
   });
 
   it.each([
-    [{ rtpPorts: [20000] }, 'media.rtpPorts: found [20000], expected a [low, high] port range'],
-    [{ srtp: 'yes' }, `media.srtp: found "yes", expected 'off', 'optional' or 'required'`],
-    [{ audioCodecs: ['G729'] }, 'media.audioCodecs: found ["G729"]'],
-    [{ rtpPort: 10000 }, 'media.rtpPort: found 10000, expected one of the options bindAddress'],
+    [{ rtpPorts: [20000] }, 'media.rtpPorts: must be a [low, high] port range (found: [20000])'],
+    [
+      { srtp: 'yes' },
+      'media.srtp: Invalid option: expected one of "off"|"optional"|"required" (found: "yes")',
+    ],
+    [
+      { audioCodecs: ['G729'] },
+      'media.audioCodecs.0: Invalid option: expected one of "opus"|"G722"|"PCMU"|"PCMA" (found: "G729")',
+    ],
+    [{ rtpPort: 10000 }, 'media.rtpPort: unknown key — did you mean rtpPorts? (found: 10000)'],
+    [
+      { ptimeMs: '20' },
+      'media.ptimeMs: must be a number, not a string: write 20 without quotes (found: "20")',
+    ],
   ])('names the key, what was found and what is allowed: %j', (section, message) => {
     expect(() => createFromConfig(section)).toThrow(MediaConfigError);
     expect(() => createFromConfig(section)).toThrow(message);

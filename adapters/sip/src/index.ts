@@ -17,3 +17,11 @@ export type { WebSocketTlsOptions } from './transport/WebSocketTlsTransport.ts';
 export { SipCallError, SipOptionsError } from './errors.ts';
 export { reasonForStatus, statusForReason } from './call/endReasons.ts';
 export { default, accountFromConfig, optionsFromConfig } from './fromConfig.ts';
+export {
+  configSchema,
+  sipAccountOptionsSchema,
+  sipConfigAccountSchema,
+  sipTrunkOptionsSchema,
+  type SipConfigAccount,
+  type SipConfigSection,
+} from './SipConfigSchema.ts';

@@ -2,6 +2,7 @@
 // The `cubebridge` command: start a gateway from a config file, check a config, or run the local sandbox.
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { checkConfig } from '../config/checkConfig.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { redactSecrets } from '../config/secrets.ts';
 import { ConfigError, CubeBridgeError, errorMessage } from '../errors.ts';
@@ -37,7 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'start':
         return await start(rest);
       case 'check-config':
-        return await checkConfig(rest);
+        return await printConfig(rest);
       case 'sandbox':
         return await sandbox(rest);
       default:
@@ -63,11 +64,22 @@ function configOption(args: readonly string[]): string | undefined {
   return values.config;
 }
 
-async function checkConfig(args: readonly string[]): Promise<number> {
-  const { config, file, environmentSources } = await loadConfig({ configPath: configOption(args) });
+/** The configuration with every section validated by its owner: what both `check-config` and `start` read. */
+async function loadCheckedConfig(args: readonly string[]) {
+  const loaded = await loadConfig({ configPath: configOption(args) });
+  const checked = await checkConfig(loaded.config, {
+    source: loaded.file ?? 'defaults and environment',
+    environmentSources: loaded.environmentSources,
+  });
+  return { ...loaded, ...checked };
+}
+
+async function printConfig(args: readonly string[]): Promise<number> {
+  const { config, file, environmentSources, unchecked } = await loadCheckedConfig(args);
   const report = {
     file: file ?? '(none: defaults and environment only)',
     fromEnvironment: Object.fromEntries(environmentSources),
+    ...(unchecked.length > 0 ? { unchecked } : {}),
     config: redactSecrets(config),
   };
   process.stdout.write(`${JSON.stringify(report, null, 2)}\nconfiguration is valid\n`);
@@ -75,7 +87,7 @@ async function checkConfig(args: readonly string[]): Promise<number> {
 }
 
 async function start(args: readonly string[]): Promise<number> {
-  const { config } = await loadConfig({ configPath: configOption(args) });
+  const { config } = await loadCheckedConfig(args);
   const gateway = await createGateway({ config, implicitPlatform: true });
   await gateway.start();
   gateway.logger.info(`ready. ${nextSteps(gateway).join(' ')}`);

@@ -4,11 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseDotenv } from 'dotenv';
-import type { z } from 'zod';
-import { ConfigError, type ConfigIssue, errorMessage } from '../errors.ts';
+import { ConfigError, errorMessage } from '../errors.ts';
+import { describeIssues } from './describeIssues.ts';
 import { environmentOverlay, mergeConfig } from './environment.ts';
 import { type GatewayConfig, type GatewayConfigInput, gatewayConfigSchema } from './schema.ts';
-import { isSecretKey, redacted } from './secrets.ts';
 
 export const configFileNames = [
   'cubebridge.config.ts',
@@ -91,7 +90,10 @@ async function readConfigFile(file: string): Promise<unknown> {
   }
 }
 
-/** Validate a configuration object (from code, a file or the environment). */
+/**
+ * Validate a configuration object (from code, a file or the environment) against the core's schema: the core's
+ * own keys, and of each adapter section only which package it names. `checkConfig` validates the rest.
+ */
 export function validateConfig(
   input: GatewayConfigInput | unknown,
   source = 'configuration',
@@ -101,93 +103,8 @@ export function validateConfig(
   if (!result.success) {
     throw new ConfigError(
       source,
-      result.error.issues
-        .flatMap((issue) => specificIssues(issue, []))
-        .map((issue) => describeIssue(issue, input, environmentSources)),
+      describeIssues(result.error.issues, { schema: gatewayConfigSchema, input, environmentSources }),
     );
   }
-  return normaliseAccounts(result.data, source);
-}
-
-/**
- * A section that may be an adapter object or an options section fails as a union ("Invalid input"); report
- * what is wrong inside the options section instead, with full paths.
- */
-function specificIssues(issue: z.core.$ZodIssue, prefix: PropertyKey[]): z.core.$ZodIssue[] {
-  const path = [...prefix, ...issue.path];
-  if (issue.code !== 'invalid_union' || issue.message !== 'Invalid input' || issue.errors.length === 0) {
-    return [{ ...issue, path }];
-  }
-  const branch =
-    issue.errors.find((errors) => errors.some((inner) => inner.code !== 'custom')) ?? issue.errors[0]!;
-  return branch.flatMap((inner) => specificIssues(inner, path));
-}
-
-function describeIssue(
-  issue: z.core.$ZodIssue,
-  input: unknown,
-  environmentSources: ReadonlyMap<string, string>,
-): ConfigIssue {
-  const keys = issue.path.map(String);
-  const path = keys.join('.');
-  const variable = environmentSources.get(path);
-  const found = valueAt(input, keys);
-  const unknownKeys =
-    issue.code === 'unrecognized_keys' ? `; allowed here: ${allowedKeys(keys).join(', ')}` : '';
-  return {
-    path: variable ? `${path} (from ${variable})` : path,
-    message: issue.message + unknownKeys,
-    found: keys.some(isSecretKey) && found !== undefined ? redacted : describeValue(found),
-  };
-}
-
-function allowedKeys(path: readonly string[]): string[] {
-  return path.length === 0 ? Object.keys(gatewayConfigSchema.shape) : [];
-}
-
-function valueAt(input: unknown, keys: readonly string[]): unknown {
-  let node = input;
-  for (const key of keys) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'function') return 'a function';
-  try {
-    const text = JSON.stringify(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  } catch {
-    return String(value);
-  }
-}
-
-/** The seed's single account (SIP_DOMAIN/SIP_USERNAME/SIP_PASSWORD) becomes the first entry of `sip.accounts`. */
-function normaliseAccounts(config: GatewayConfig, source: string): GatewayConfig {
-  const sip = config.sip;
-  if (!sip || !('accounts' in sip) || !sip.username) return config;
-  if (!sip.domain) {
-    throw new ConfigError(source, [
-      {
-        path: 'sip.domain',
-        message: 'is required when sip.username is set (SIP_DOMAIN, e.g. pbx.example.com)',
-        found: 'nothing',
-      },
-    ]);
-  }
-  const seedAccount = {
-    username: sip.username,
-    domain: sip.domain,
-    ...(sip.password === undefined ? {} : { password: sip.password }),
-    ...(typeof sip.server === 'string' ? { server: sip.server } : {}),
-  };
-  const accounts = sip.accounts.some(
-    (account) => account.username === sip.username && account.domain === sip.domain,
-  )
-    ? sip.accounts
-    : [seedAccount, ...sip.accounts];
-  return { ...config, sip: { ...sip, accounts } };
+  return result.data;
 }

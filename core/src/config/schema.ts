@@ -1,5 +1,6 @@
-// The gateway configuration: what the core knows about, validated with zod. Adapter-specific keys pass through
-// to the adapter named in each section, which validates its own options.
+// The gateway configuration: what the core knows about, validated with zod. Every other key of the `sip`, `media`
+// and `connectycube` sections belongs to the adapter package the section names, and plugin options to the plugin:
+// each package exports its own schema, and `checkConfig` validates those parts against them.
 import { z } from 'zod';
 import type { MediaRelay } from '../ports/MediaRelay.ts';
 import type { Platform } from '../ports/Platform.ts';
@@ -27,62 +28,15 @@ function instanceOf<T>(kind: string, check: (value: Record<string, unknown>) => 
 const isStartable = (value: Record<string, unknown>) =>
   typeof value.start === 'function' && typeof value.stop === 'function';
 
-export const sipAccountSchema = z.object({
-  /** A name for logs and `registration.*` events; default `username@domain`. */
-  name: z.string().min(1).optional(),
-  username: z.string({ error: 'is required: the SIP user part, e.g. 1001' }).min(1, 'must not be empty'),
-  domain: z
-    .string({ error: 'is required: the SIP domain, e.g. pbx.example.com' })
-    .min(1, 'must not be empty'),
-  password: z.string().optional(),
-  /** Precomputed MD5(username:realm:password), instead of the password. */
-  ha1: z
-    .string()
-    .regex(/^[0-9a-f]{32}$/i, 'must be 32 hex digits')
-    .optional(),
-  authorizationUsername: z.string().optional(),
-  displayName: z.string().optional(),
-  /** Where to send REGISTER and calls: `udp://host:5060`, `tcp://…`, `tls://…`, `ws://…/ws`, `wss://…`. */
-  server: z
-    .string()
-    .regex(
-      /^(udp|tcp|tls|ws|wss):\/\/[^\s]+$/,
-      'must be a URL like udp://pbx.example.com:5060 or wss://pbx.example.com/ws',
-    )
-    .optional(),
-  expiresSec: z.number().int().min(60, 'must be at least 60 seconds').optional(),
-});
-
-const sipSection = z.looseObject({
-  /** The adapter package (or a server profile such as `@cubebridge/adapter-kamailio`). */
-  adapter: packageName.default('@cubebridge/sip'),
-  /** The seed's single-account settings (SIP_DOMAIN, SIP_USERNAME, SIP_PASSWORD); become `accounts[0]`. */
-  domain: z.string().optional(),
-  username: z.string().optional(),
-  password: z.string().optional(),
-  server: z.string().optional(),
-  accounts: z.array(sipAccountSchema).default([]),
-});
-
-const mediaSection = z.looseObject({
-  adapter: packageName.default('@cubebridge/media-werift'),
-});
-
-const connectyCubeSection = z.looseObject({
-  adapter: packageName.default('@cubebridge/connectycube'),
-  appId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/, 'must be a number')]).optional(),
-  authKey: z.string().optional(),
-  authSecret: z.string().optional(),
-  accountKey: z.string().optional(),
-  /** `gateway`: one ConnectyCube user for the gateway; `mirrored`: one per mapped SIP extension. */
-  identity: z.enum(['gateway', 'mirrored']).default('gateway'),
-  endpoints: z
-    .object({
-      api: z.url({ error: 'must be a URL like https://api.connectycube.com' }).optional(),
-      chat: z.string().optional(),
-    })
-    .optional(),
-});
+/**
+ * A section that names its adapter package: the core knows only `adapter`; every other key belongs to the
+ * package, which exports the schema they are checked against (`configSchema`, see `checkConfig`).
+ */
+const adapterSection = (defaultPackage: string) =>
+  z.looseObject({
+    /** The adapter package, or a relative path to a module of the project's own. */
+    adapter: packageName.default(defaultPackage),
+  });
 
 const sipUriPattern = /^(sips?|tel):[^\s]+$/;
 
@@ -91,7 +45,7 @@ const pluginEntry = z.union(
     packageName,
     z.custom<PluginDefinition<unknown>>(isPluginDefinition),
     z.tuple([z.union([packageName, z.custom<PluginDefinition<unknown>>(isPluginDefinition)]), z.unknown()]),
-    z.object({ package: packageName, options: z.unknown().optional() }),
+    z.strictObject({ package: packageName, options: z.unknown().optional() }),
   ],
   {
     error:
@@ -104,7 +58,7 @@ export const gatewayConfigSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   logFormat: z.enum(['json', 'pretty', 'auto']).default('auto'),
   http: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true),
       host: z.string().min(1).default('127.0.0.1'),
       port: port.default(8080),
@@ -113,23 +67,26 @@ export const gatewayConfigSchema = z.strictObject({
   /** How long `drain()` waits for calls in progress before ending them. */
   drainTimeoutMs: z.number().int().min(0).default(30_000),
   sip: z
-    .union([instanceOf<SipAdapter>('SIP adapter', (v) => isStartable(v) && 'incoming$' in v), sipSection])
+    .union([
+      instanceOf<SipAdapter>('SIP adapter', (v) => isStartable(v) && 'incoming$' in v),
+      adapterSection('@cubebridge/sip'),
+    ])
     .optional(),
   media: z
     .union([
       instanceOf<MediaRelay>('media relay', (v) => isStartable(v) && typeof v.createSession === 'function'),
-      mediaSection,
+      adapterSection('@cubebridge/media-werift'),
     ])
     .optional(),
   connectycube: z
     .union([
       instanceOf<Platform>('platform adapter', (v) => isStartable(v) && 'incoming$' in v),
-      connectyCubeSection,
+      adapterSection('@cubebridge/connectycube'),
     ])
     .optional(),
   /** The local ConnectyCube-compatible sandbox: `auto` starts it when no ConnectyCube credentials are set. */
   sandbox: z
-    .object({
+    .strictObject({
       enabled: z.enum(['auto', 'on', 'off']).default('auto'),
       port: port.default(0),
       /** The web softphone folder the sandbox serves at `/softphone/` (default: `examples/web-softphone`). */
@@ -159,7 +116,6 @@ export const gatewayConfigSchema = z.strictObject({
 
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
-export type SipAccountConfig = z.output<typeof sipAccountSchema>;
 
 /** Type helper for `cubebridge.config.ts`: `export default defineConfig({ ... })`. */
 export function defineConfig(config: GatewayConfigInput): GatewayConfigInput {

@@ -3,7 +3,6 @@
 // own HTTP context. Everything it registered through its context (hooks, subscriptions, services, routes) is
 // released when it stops.
 import { Subject, takeUntil } from 'rxjs';
-import semver from 'semver';
 import type { DependencyContainer } from 'tsyringe';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
 import { callsViewOf } from '../calls/CallView.ts';
@@ -13,9 +12,9 @@ import type { Hooks } from '../hooks/Hooks.ts';
 import type { HttpServer } from '../http/HttpServer.ts';
 import { unavailableRoutes } from '../http/PluginRoutes.ts';
 import type { Logger } from '../logging/Logger.ts';
-import { formatIssuePath } from './StandardSchema.ts';
 import type { PluginContext, PluginUse, Teardown } from './Plugin.ts';
 import { PluginServices } from './PluginServices.ts';
+import { checkCoreRange, validatePluginOptions } from './validatePlugin.ts';
 
 export interface PluginHostOptions {
   readonly bus: EventBus;
@@ -71,23 +70,11 @@ export class PluginHost {
   }
 
   async #validate(use: PluginUse): Promise<unknown> {
-    const { plugin } = use;
-    if (
-      plugin.core &&
-      !semver.satisfies(this.#options.coreVersion, plugin.core, { includePrerelease: true })
-    ) {
-      throw new PluginError(
-        plugin.name,
-        `supports @cubebridge/core ${plugin.core}, but this gateway runs ${this.#options.coreVersion}; upgrade one of them`,
-      );
-    }
-    if (!plugin.options) return use.options;
-    const result = await plugin.options['~standard'].validate(use.options);
+    checkCoreRange(use.plugin, this.#options.coreVersion);
+    const result = await validatePluginOptions(use);
     if (result.issues) {
-      const lines = result.issues.map(
-        (issue) => `  - ${formatIssuePath(issue.path) || '(options)'}: ${issue.message}`,
-      );
-      throw new PluginError(plugin.name, `invalid options (${use.source}):\n${lines.join('\n')}`);
+      const lines = result.issues.map((issue) => `  - ${issue.path || '(options)'}: ${issue.message}`);
+      throw new PluginError(use.plugin.name, `invalid options (${use.source}):\n${lines.join('\n')}`);
     }
     return result.value;
   }

@@ -22,7 +22,3 @@ export interface StandardSchemaIssue {
 }
 
 export type InferOutput<S> = S extends StandardSchemaV1<unknown, infer O> ? O : never;
-
-export function formatIssuePath(path: StandardSchemaIssue['path']): string {
-  return (path ?? []).map((part) => String(typeof part === 'object' ? part.key : part)).join('.');
-}
