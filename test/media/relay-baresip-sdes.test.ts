@@ -6,8 +6,8 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeG711 } from '@cubebridge/codecs';
 import {
-  decodeG711,
   type WeriftMediaSession,
   type WeriftRelay,
   weriftRelay,

@@ -1,8 +1,8 @@
 // One direction of a session's audio: forward the payload untouched when both legs speak the same codec, otherwise
 // decode, re-frame and re-encode. Either way the destination leg rewrites SSRC, sequence and timestamp.
 
-import { type AudioCodecName, sampleRate } from './codecs/CodecCatalog.ts';
-import { type AudioDecoder, type AudioEncoder, createDecoder, createEncoder } from './codecs/AudioCodecs.ts';
+import { type AudioCodecName, sampleRate } from '@cubebridge/codecs';
+import { type AudioDecoder, type AudioEncoder, createDecoder, createEncoder } from '@cubebridge/codecs';
 import type { RtpFrame } from './rtp/RtpFrame.ts';
 import { parseTelephoneEvent, serializeTelephoneEvent } from './dtmf/TelephoneEvent.ts';
 

@@ -1,7 +1,7 @@
 // What a leg tells its session: media it received, and that its negotiated state changed. Plain callbacks, not
 // streams: this is the forwarding path, and it must not allocate a notification per packet.
 
-import type { AudioCodecName, VideoCodecName } from './codecs/CodecCatalog.ts';
+import type { AudioCodecName, VideoCodecName } from '@cubebridge/codecs';
 import type { RtpFrame } from './rtp/RtpFrame.ts';
 
 export interface NegotiatedAudio {

@@ -12,7 +12,7 @@ import {
   rtpClockRate,
   sipAudioCodecs,
   TELEPHONE_EVENT,
-} from './codecs/CodecCatalog.ts';
+} from '@cubebridge/codecs';
 import { preferFirst } from './codecs/preferFirst.ts';
 import { MediaClosedError, NegotiationStateError, UnsupportedMediaError } from './errors.ts';
 import type { LegHandlers, NegotiatedAudio } from './LegHandlers.ts';

@@ -7,7 +7,7 @@ import {
   sipVideoCodecs,
   type VideoCodecName,
   videoCodecName,
-} from './codecs/CodecCatalog.ts';
+} from '@cubebridge/codecs';
 import type { PortAllocator, SocketPair } from './rtp/PortAllocator.ts';
 import { SocketPairLease } from './rtp/SocketPairLease.ts';
 import { parseRtcp, serializeFir, serializePli } from './rtp/Rtcp.ts';

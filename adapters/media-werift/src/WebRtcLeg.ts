@@ -20,12 +20,7 @@ import {
   useVP8,
   useVP9,
 } from 'werift';
-import {
-  type AudioCodecName,
-  audioCodecName,
-  type VideoCodecName,
-  videoCodecName,
-} from './codecs/CodecCatalog.ts';
+import { type AudioCodecName, audioCodecName, type VideoCodecName, videoCodecName } from '@cubebridge/codecs';
 import { preferFirst } from './codecs/preferFirst.ts';
 import { MediaClosedError, NegotiationStateError, UnsupportedMediaError } from './errors.ts';
 import type { LegHandlers, NegotiatedAudio } from './LegHandlers.ts';

@@ -1,6 +1,6 @@
 // Options of `weriftRelay()`, with the defaults that make a relay usable on one host out of the box.
 
-import type { AudioCodecName, VideoCodecName } from './codecs/CodecCatalog.ts';
+import type { AudioCodecName, VideoCodecName } from '@cubebridge/codecs';
 import type { SrtpMode } from './srtp/SdesNegotiator.ts';
 
 export interface WeriftRelayOptions {

@@ -16,10 +16,6 @@ export {
   SdpParseError,
   UnsupportedMediaError,
 } from './errors.ts';
-export { type AudioCodecName, audioCodecName } from './codecs/CodecCatalog.ts';
-export { type AudioDecoder, createDecoder } from './codecs/AudioCodecs.ts';
-export { G722Decoder, G722Encoder } from './codecs/G722.ts';
-export { decodeG711, encodeG711 } from './codecs/G711.ts';
 export { SrtpContext, type SrtpSuite } from './srtp/SrtpContext.ts';
 export type { SrtpMode } from './srtp/SdesNegotiator.ts';
 export { estimateMos } from './stats/EModel.ts';

@@ -3,7 +3,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createEncoder } from '../../../adapters/media-werift/src/codecs/AudioCodecs.ts';
+import { createEncoder } from '@cubebridge/codecs';
 import { readWavSamples } from '../../../test/harness/sip/audio.ts';
 import { freePort, startProcess, type TestProcess, waitFor } from '../../../test/harness/sip/processes.ts';
 import { SpoolWriter } from '../src/spool/SpoolWriter.ts';

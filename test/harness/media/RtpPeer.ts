@@ -3,13 +3,14 @@
 // Its stream can be disturbed on purpose (sequence jump, new SSRC, hold) to test the relay's continuity.
 
 import { createSocket, type Socket } from 'node:dgram';
-import { createDecoder, createEncoder } from '../../../adapters/media-werift/src/codecs/AudioCodecs.ts';
 import {
+  createDecoder,
+  createEncoder,
   decodeG711,
   encodeG711,
   G722Decoder,
   G722Encoder,
-} from '../../../adapters/media-werift/src/index.ts';
+} from '@cubebridge/codecs';
 import { toneShare } from '../sip/audio.ts';
 
 export type PeerCodec = 'PCMU' | 'PCMA' | 'G722' | 'opus';

@@ -1,6 +1,6 @@
 // Just enough SDP (RFC 4566) for the SIP leg: parse a phone's offer or answer, and write ours (RFC 3264 rules live in SipLeg).
 
-import { type CodecDescription, staticPayloadTypes } from '../codecs/CodecCatalog.ts';
+import { type CodecDescription, staticPayloadTypes } from '@cubebridge/codecs';
 import { SdpParseError } from '../errors.ts';
 
 export type Direction = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';

@@ -2,7 +2,7 @@
 // E-model MOS from the receive side.
 
 import type { LegStats } from '@cubebridge/core';
-import type { AudioCodecName } from '../codecs/CodecCatalog.ts';
+import type { AudioCodecName } from '@cubebridge/codecs';
 import { estimateMos } from './EModel.ts';
 import type { ReceiveStatistics } from './ReceiveStatistics.ts';
 

@@ -2,7 +2,7 @@
 // (`audio/opus`), our catalog by encoding name (`opus`).
 
 import type { RTCRtpCodecParameters } from 'werift';
-import { TELEPHONE_EVENT } from '../codecs/CodecCatalog.ts';
+import { TELEPHONE_EVENT } from '@cubebridge/codecs';
 
 /** The first codec the catalog lookup knows (werift puts the negotiated one first, then RTX or telephone-event). */
 export function primaryCodec<Name extends string>(

@@ -13,7 +13,7 @@ import {
   useOPUS,
   usePCMU,
 } from 'werift';
-import { encodeG711 } from '../../src/codecs/G711.ts';
+import { encodeG711 } from '@cubebridge/codecs';
 import { cacheSrtpKeys } from '../../src/werift/cacheSrtpKeys.ts';
 import { type BenchMode, type FromLoad, percentile, type ToLoad } from './protocol.ts';
 

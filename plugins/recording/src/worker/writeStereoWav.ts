@@ -2,7 +2,7 @@
 // decoded frame is written into its channel at its place in the file, and the file is cut to length at the end:
 // what nobody wrote is zeros, which is silence, and memory stays at one block whatever the call's length.
 import { open } from 'node:fs/promises';
-import { audioCodecName, createDecoder } from '@cubebridge/media-werift';
+import { audioCodecName, createDecoder } from '@cubebridge/codecs';
 import type { SpoolPacket } from '../spool/SpoolFormat.ts';
 import { legTimeline } from './legTimeline.ts';
 import { StereoPcmFile } from './StereoPcmFile.ts';

@@ -1,4 +1,4 @@
-// The codecs this relay knows on the SIP leg, how they are named in SDP, and which of them it can transcode.
+// The audio codecs CubeBridge knows, how they are named in SDP, their static payload types and clock rates.
 
 export type AudioCodecName = 'opus' | 'G722' | 'PCMU' | 'PCMA';
 

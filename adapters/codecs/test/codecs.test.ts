@@ -1,5 +1,5 @@
 // Codec math: G.711 against its own inverse, G.722 bit-exact against ffmpeg's encoder and decoder (the reference
-// output we have here), and the transcoding route's framing.
+// output we have here).
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,8 +13,8 @@ import {
   linearToAlaw,
   linearToMulaw,
   mulawToLinear,
-} from '../src/codecs/G711.ts';
-import { G722Decoder, G722Encoder } from '../src/codecs/G722.ts';
+} from '../src/G711.ts';
+import { G722Decoder, G722Encoder } from '../src/G722.ts';
 
 /** Deterministic test signal: a sweep, two tones and pseudo-random noise, 16 kHz. */
 function testSignal(samples: number): Int16Array {
