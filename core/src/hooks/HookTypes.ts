@@ -70,9 +70,3 @@ export type TransferDecision =
   | { readonly allow: true; readonly target?: string; readonly ringTimeoutMs?: number }
   | { readonly allow: false; readonly reason?: RouteRefusal['reason']; readonly detail?: string }
   | undefined;
-
-export interface HookMap {
-  route: { input: CallRequest; output: RouteDecision };
-  admit: { input: CallRequest; output: AdmitDecision };
-  transfer: { input: TransferRequest; output: TransferDecision };
-}
