@@ -141,7 +141,8 @@ export class SipUserAgentAdapter implements SipAdapter {
     const minSe = this.#minSessionExpiresSec;
     if (this.#sessionTimerSec > 0)
       extraHeaders.push(
-        `Session-Expires: ${Math.max(this.#sessionTimerSec, minSe ?? 0)}`,
+        // RFC 4028 §9: the UAS must keep the refresher we name, so we refresh and the far end watches.
+        `Session-Expires: ${Math.max(this.#sessionTimerSec, minSe ?? 0)};refresher=uac`,
         ...(minSe ? [`Min-SE: ${minSe}`] : []),
       );
     const inviter = new Inviter(userAgent, target, {
