@@ -54,6 +54,10 @@ export class SipAccount {
   #registered = false;
   #stopping = false;
 
+  get transportKind(): SipTransportOptions['kind'] {
+    return this.#transport.kind;
+  }
+
   constructor(options: SipAccountOptions, role: SipRoleContext) {
     const aor = sipUri(options.aor);
     this.name = options.name ?? aor.user ?? aor.host;
