@@ -111,7 +111,7 @@ describe('configuration errors name the key, what was found, and what is allowed
       {
         path: '',
         message:
-          'Unrecognized key: "sipp"; allowed here: name, logLevel, logFormat, http, drainTimeoutMs, sip, media, connectycube, sandbox, mappings, plugins',
+          'Unrecognized key: "sipp"; allowed here: name, logLevel, logFormat, http, stateDir, drainTimeoutMs, sip, media, connectycube, sandbox, mappings, plugins',
         found: '{"sipp":{}}',
       },
     ],
