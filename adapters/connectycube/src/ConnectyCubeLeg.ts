@@ -1,12 +1,14 @@
 // What inbound and outbound ConnectyCube legs share: leg events, the SDK's ICE ordering rules, DTMF as a
 // system message, and the end of the leg. Subclasses own the call set-up in their direction.
 import type {
+  CallJournal,
   EndReason,
   IceCandidate,
   LegEvent,
   Logger,
   Party,
   PlatformLeg,
+  PlatformLegRecord,
   WebRtcMediaEndpoint,
 } from '@cubebridge/core';
 import { type Observable, ReplaySubject, type Subscription } from 'rxjs';
@@ -29,6 +31,8 @@ export interface LegContext {
   readonly logger: Logger;
   /** Called once when the leg has ended, so the platform forgets it. */
   readonly release: () => void;
+  /** Where the leg is kept from answer to end, for a restarted gateway to hang up (see `endOrphanedCall`). */
+  readonly journal?: CallJournal | undefined;
 }
 
 export type LegState = 'ringing' | 'active' | 'ended';
@@ -53,6 +57,8 @@ export abstract class ConnectyCubeLeg implements PlatformLeg {
   // Replayed: the core may subscribe after the first events (ringing) were emitted.
   readonly #events = new ReplaySubject<LegEvent>();
   readonly #release: () => void;
+  readonly #journal: CallJournal | undefined;
+  readonly #journalKey: string;
   readonly #gathered: IceCandidate[] = [];
   #gatheringDone = false;
   #gatheringWaiters: Array<() => void> = [];
@@ -72,6 +78,8 @@ export abstract class ConnectyCubeLeg implements PlatformLeg {
     this.remoteParty = context.remote;
     this.logger = context.logger;
     this.#release = context.release;
+    this.#journal = context.journal;
+    this.#journalKey = `platform:${context.identity.userId}/${context.sessionID}`;
     this.events$ = this.#events.asObservable();
     this.#candidates = this.media.localCandidates$.subscribe((candidate) =>
       this.#onLocalCandidate(candidate),
@@ -149,6 +157,23 @@ export abstract class ConnectyCubeLeg implements PlatformLeg {
 
   protected emit(event: LegEvent): void {
     if (this.state !== 'ended' || event.type === 'ended') this.#events.next(event);
+    if (event.type === 'answered' && this.peer !== undefined)
+      this.#journal?.up(this.#journalRecord(this.peer));
+  }
+
+  /** What a new process needs to send this session's `hangUp` to the app (ConnectyCubePlatform.endOrphanedCall). */
+  #journalRecord(peer: number): PlatformLegRecord {
+    return {
+      kind: 'platform',
+      key: this.#journalKey,
+      since: Date.now(),
+      sessionId: this.platformSessionId,
+      identity: String(this.identity.userId),
+      peer: String(peer),
+      callerId: String(this.callerID),
+      opponentIds: (this.signal('hangUp', peer).opponentsIDs ?? []).map(String),
+      callType: this.callType,
+    };
   }
 
   /** The common fields of every signal of this session, addressed to one app user. */
@@ -250,6 +275,7 @@ export abstract class ConnectyCubeLeg implements PlatformLeg {
     for (const waiter of this.#gatheringWaiters.splice(0)) waiter();
     this.#events.next({ type: 'ended', reason, by, ...(detail === undefined ? {} : { detail }) });
     this.#events.complete();
+    this.#journal?.ended(this.#journalKey);
     this.#release();
   }
 

@@ -8,6 +8,7 @@ import type {
   OutgoingPlatformCallRequest,
   Platform,
   PlatformLeg,
+  PlatformLegRecord,
 } from '@cubebridge/core';
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import { parseUserId, platformUri, sipUriMatches } from './addresses.ts';
@@ -169,6 +170,7 @@ export class ConnectyCubePlatform implements Platform {
       answerTimeoutMs: this.#options.answerTimeoutMs,
       logger,
       release: () => this.#release(key),
+      journal: this.#context?.journal,
     });
     this.#sessions.set(key, call);
     logger.info({ from: call.from.uri, to: call.to.uri }, 'incoming ConnectyCube call');
@@ -216,6 +218,7 @@ export class ConnectyCubePlatform implements Platform {
         remote: { uri: callees.map(platformUri).join(',') },
         logger,
         release: () => this.#release(key),
+        journal: this.#context?.journal,
       },
       {
         callees,
@@ -238,6 +241,26 @@ export class ConnectyCubePlatform implements Platform {
     }
     logger.info({ to: request.to, from: identity.uri }, 'calling ConnectyCube user(s)');
     return leg;
+  }
+
+  /**
+   * A session an earlier process left up: the app gets the `hangUp` it would have got (from the same identity,
+   * for the same `sessionID`), and its SDK ends the call.
+   */
+  async endOrphanedCall(record: PlatformLegRecord): Promise<void> {
+    if (this.#state !== 'started')
+      throw new InvalidStateError('ConnectyCube platform', this.#state, 'endOrphanedCall');
+    const identity = this.#identities.find((candidate) => String(candidate.userId) === record.identity);
+    if (!identity)
+      throw new IdentityNotFoundError(`no ConnectyCube identity ${record.identity} is logged in`);
+    await identity.sendSignal(Number(record.peer), {
+      signalType: 'hangUp',
+      sessionID: record.sessionId,
+      callType: record.callType === 2 ? 2 : 1,
+      callerID: Number(record.callerId),
+      opponentsIDs: record.opponentIds.map(Number),
+      userInfo: refusalUserInfo('shutdown', 'the gateway restarted'),
+    });
   }
 
   /** Mirrored mode: the identity of the SIP caller, else the fallback; gateway mode: the gateway user. */

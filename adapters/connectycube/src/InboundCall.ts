@@ -1,6 +1,7 @@
 // A `call` signal from an app user, offered to the core as an IncomingPlatformCall until it is accepted,
 // rejected, or the caller stops ringing (`hangUp`, or the SDK's answer timer running out).
 import type {
+  CallJournal,
   EndReason,
   IncomingPlatformCall,
   Logger,
@@ -27,6 +28,7 @@ export interface InboundCallOptions {
   readonly logger: Logger;
   /** Called once when the session is over (refused, cancelled, or its leg ended). */
   readonly release: () => void;
+  readonly journal?: CallJournal | undefined;
 }
 
 type OfferState = 'offered' | 'accepted' | 'refused' | 'cancelled';
@@ -100,6 +102,7 @@ export class InboundCall implements IncomingPlatformCall {
         remote: this.from,
         logger,
         release: () => this.#options.release(),
+        journal: this.#options.journal,
       },
       { offer: this.#offer, ringDeadline: this.#ringDeadline },
     );

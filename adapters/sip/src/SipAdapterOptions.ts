@@ -63,10 +63,15 @@ export interface SipAccountOptions {
   readonly expiresSec?: number;
   /**
    * Keepalive interval, seconds (default 30; 0 turns it off): OPTIONS to the proxy on UDP, CRLF on TCP
-   * (on connections we opened) and on WebSocket (sip.js's own).
+   * (on connections we opened) and on WebSocket (sip.js's own). An OPTIONS unanswered within the interval (at
+   * most 10 s) counts as a lost registrar: the account registers again at once.
    */
   readonly keepaliveSec?: number;
-  /** Back-off while registering fails: first delay and ceiling (default 1 s and 60 s). */
+  /**
+   * Back-off while registering fails: first delay and ceiling (default 1 s and 60 s), each delay within ±20 %.
+   * A registration that was up and is lost (flow closed, keepalive unanswered, refresh failed) is first retried
+   * at once.
+   */
   readonly retry?: { readonly initialMs?: number; readonly maxMs?: number };
 }
 

@@ -3,14 +3,17 @@
 import { randomUUID } from 'node:crypto';
 import type {
   AdapterContext,
+  CallJournal,
   IncomingSipCall,
   Logger,
   OutgoingSipCallRequest,
   SipAdapter,
+  SipDialogRecord,
   SipLeg,
 } from '@cubebridge/core';
 import { type Observable, Subject } from 'rxjs';
 import { Inviter, type UserAgent } from 'sip.js';
+import { journalDialog, sendOrphanBye } from './call/dialogJournal.ts';
 import { IncomingCall } from './call/IncomingCall.ts';
 import { MediaBindings } from './call/MediaEndpointSdh.ts';
 import { SipCallLeg } from './call/SipCallLeg.ts';
@@ -38,6 +41,7 @@ export class SipUserAgentAdapter implements SipAdapter {
   #accounts: SipAccount[] = [];
   #trunk: SipTrunk | undefined;
   #logger: Logger | undefined;
+  #journal: CallJournal | undefined;
   #state: 'new' | 'started' | 'stopped' = 'new';
 
   get #sessionTimerSec(): number {
@@ -75,6 +79,7 @@ export class SipUserAgentAdapter implements SipAdapter {
     this.#state = 'started';
     const logger = context.logger.child({ component: 'sip' });
     this.#logger = logger;
+    this.#journal = context.journal;
     const role = {
       context,
       logger,
@@ -105,7 +110,7 @@ export class SipUserAgentAdapter implements SipAdapter {
             via,
             this.#bindings,
             logger.child({ sipCallId: invitation.request.callId }),
-            (leg) => this.#track(leg),
+            (leg, legVia) => this.#track(leg, legVia),
             this.#sessionTimerSec,
             this.#minSessionExpiresSec,
           ),
@@ -134,14 +139,15 @@ export class SipUserAgentAdapter implements SipAdapter {
 
   async call(request: OutgoingSipCallRequest): Promise<SipLeg> {
     if (this.#state !== 'started') throw new SipCallError(`cannot call: the adapter is ${this.#state}`);
-    const userAgent = this.#userAgentFor(request.account);
+    const { userAgent, via } = this.#roleFor(request.account);
     const target = sipUri(request.to);
     await firstHopReachable(userAgent, request.to);
     const extraHeaders = Object.entries(request.headers ?? {}).map(([name, value]) => `${name}: ${value}`);
     const minSe = this.#minSessionExpiresSec;
     if (this.#sessionTimerSec > 0)
       extraHeaders.push(
-        `Session-Expires: ${Math.max(this.#sessionTimerSec, minSe ?? 0)}`,
+        // RFC 4028 §9: the UAS must keep the refresher we name, so we refresh and the far end watches.
+        `Session-Expires: ${Math.max(this.#sessionTimerSec, minSe ?? 0)};refresher=uac`,
         ...(minSe ? [`Min-SE: ${minSe}`] : []),
       );
     const inviter = new Inviter(userAgent, target, {
@@ -167,7 +173,7 @@ export class SipUserAgentAdapter implements SipAdapter {
       onRemoteOffer: (held) => leg.remoteOffer(held),
       onRemoteAnswer: (sdp) => leg.remoteAnswer(sdp),
     });
-    this.#track(leg);
+    this.#track(leg, via);
     await inviter.invite({
       requestDelegate: {
         onProgress: (response) => leg.progress(response.message.statusCode ?? 0),
@@ -179,22 +185,45 @@ export class SipUserAgentAdapter implements SipAdapter {
     return leg;
   }
 
-  #track(leg: SipCallLeg): void {
+  #track(leg: SipCallLeg, via: IncomingSipCall['via']): void {
     this.#legs.add(leg);
     leg.events$.subscribe({ complete: () => this.#legs.delete(leg) });
+    if (this.#journal) journalDialog(leg, via, this.#roleFor(via.name).transport, this.#journal);
   }
 
-  #userAgentFor(name: string | undefined): UserAgent {
-    if (name !== undefined) {
-      const match =
-        this.#accounts.find((account) => account.name === name) ??
-        (this.#trunk?.name === name ? this.#trunk : undefined);
-      if (!match) throw new SipCallError(`no SIP account or trunk named '${name}'`);
-      return match.userAgent;
+  async endOrphanedCall(record: SipDialogRecord): Promise<void> {
+    if (this.#state !== 'started') throw new SipCallError(`cannot end a call: the adapter is ${this.#state}`);
+    const { userAgent } = this.#roleFor(record.via.name);
+    const status = await sendOrphanBye(userAgent.userAgentCore, record);
+    // 481: the far end had already ended it; a timeout (408): it is gone. Either way nothing is left up.
+    this.#logger?.info(
+      { sipCallId: record.callId, status, destination: record.destination },
+      'sent BYE for a call an earlier process left up',
+    );
+  }
+
+  /** The account or trunk by name (default: the first account, else the trunk), as the journal names it. */
+  #roleFor(name: string | undefined): {
+    userAgent: UserAgent;
+    via: IncomingSipCall['via'];
+    transport: SipDialogRecord['transport'];
+  } {
+    const account =
+      name === undefined ? this.#accounts[0] : this.#accounts.find((candidate) => candidate.name === name);
+    if (account) {
+      const via = { kind: 'account', name: account.name } as const;
+      return { userAgent: account.userAgent, via, transport: account.transportKind };
     }
-    const first = this.#accounts[0] ?? this.#trunk;
-    if (!first) throw new SipCallError('no SIP account or trunk to call through');
-    return first.userAgent;
+    const trunk = this.#trunk && (name === undefined || this.#trunk.name === name) ? this.#trunk : undefined;
+    if (trunk) {
+      const via = { kind: 'trunk', name: trunk.name } as const;
+      return { userAgent: trunk.userAgent, via, transport: trunk.transportKind };
+    }
+    throw new SipCallError(
+      name === undefined
+        ? 'no SIP account or trunk to call through'
+        : `no SIP account or trunk named '${name}'`,
+    );
   }
 }
 

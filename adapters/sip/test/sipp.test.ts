@@ -7,7 +7,7 @@ import { waitFor } from '../../../test/harness/sip/processes.ts';
 import { RtpTestPeer } from '../../../test/harness/sip/RtpTestPeer.ts';
 import { countReceived, runSipp, stopSipps } from '../../../test/harness/sip/sipp.ts';
 import { sipAdapter } from '../src/index.ts';
-import { asSipEndpoint, callWithTestPeer, recordingContext } from './support.ts';
+import { answerEveryCall, asSipEndpoint, callWithTestPeer, recordingContext } from './support.ts';
 
 describe('trunk role with sipp', () => {
   const recorder = recordingContext();
@@ -303,4 +303,72 @@ describe('trunk role with sipp', () => {
       expect(result.code, result.output).toBe(0);
     });
   }
+});
+
+describe('session timers negotiated by default, the gateway refreshing (RFC 4028)', () => {
+  const recorder = recordingContext();
+  // 4 s instead of the default 1800 s, so that the refresh comes within the test.
+  const adapter = sipAdapter({
+    trunk: { listen: { host: '127.0.0.1', port: 0 }, allowFrom: ['127.0.0.1/32'] },
+    sessionTimerSec: 4,
+    minSessionExpiresSec: 3,
+  });
+  const peers: RtpTestPeer[] = [];
+  let trunk = '';
+
+  beforeAll(async () => {
+    await adapter.start(recorder.context);
+    const address = adapter.trunkAddress;
+    if (!address) throw new Error('trunk did not bind');
+    trunk = `${address.address}:${address.port}`;
+    answerEveryCall(adapter, peers);
+  });
+
+  afterEach(async () => {
+    await stopSipps();
+    for (const peer of peers.splice(0)) peer.close();
+  });
+
+  afterAll(async () => {
+    await adapter.stop();
+  });
+
+  /** The gateway's 200 OK to the INVITE (CSeq 1) in sipp's message log. */
+  const okToInvite = (messages: string) =>
+    messages
+      .split(/-{10,}/)
+      .find((message) => /^SIP\/2\.0 200/m.test(message) && /^CSeq: *1 INVITE/im.test(message)) ?? '';
+
+  for (const supported of ['timer', 'replaces']) {
+    it(`offers one to a caller that asks for none (Supported: ${supported}), and refreshes it`, async () => {
+      const sipp = await runSipp({
+        scenario: 'uac_session_timer_offered.xml',
+        remote: trunk,
+        service: '1200',
+        variables: { supported, interval: '4' },
+      });
+      const result = await sipp.done;
+      expect(result.code, result.output).toBe(0);
+      const ok = okToInvite(result.messages);
+      expect(ok).toMatch(/^Session-Expires: *4;refresher=uas/im);
+      // RFC 4028 §9: Require: timer only to a caller that supports it.
+      if (supported === 'timer') expect(ok).toMatch(/^Require:.*\btimer\b/im);
+      else expect(ok).not.toMatch(/^Require:.*\btimer\b/im);
+    });
+  }
+
+  it('asks a phone it calls to let it refresh, and never refreshes a session the phone did not grant', async () => {
+    const sipp = await runSipp({ scenario: 'uas_session_timer_unsupported.xml' });
+    const { leg, events } = await callWithTestPeer(adapter, peers, {
+      callId: 'session-timer-unsupported',
+      to: `sip:2006@127.0.0.1:${sipp.port}`,
+    });
+    await waitFor('answered', () => events.some((event) => event.type === 'answered'));
+    // Past the 2 s at which a 4 s session would be refreshed: a re-INVITE now would fail the scenario.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await leg.hangup('normal');
+    const result = await sipp.done;
+    expect(result.code, result.output).toBe(0);
+    expect(result.messages).not.toMatch(/^Require:.*\btimer\b/im);
+  });
 });

@@ -64,6 +64,12 @@ export const gatewayConfigSchema = z.strictObject({
       port: port.default(8080),
     })
     .prefault({}),
+  /**
+   * A folder of the gateway's own (relative to the project): the calls that are up are kept there
+   * (`calls.jsonl`), so that after a crash or `kill -9` the next start ends them (BYE, app hang-up).
+   * Unset: no journal.
+   */
+  stateDir: z.string().min(1).optional(),
   /** How long `drain()` waits for calls in progress before ending them. */
   drainTimeoutMs: z.number().int().min(0).default(30_000),
   sip: z

@@ -2,7 +2,10 @@
 // Starts the media relay, the SIP adapter and the platform, then plugins in dependency order; stops in reverse.
 import { createRequire } from 'node:module';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { resolve } from 'node:path';
 import { CallRegistry } from '../calls/CallRegistry.ts';
+import { endOrphanedCalls } from '../calls/endOrphanedCalls.ts';
+import { FileCallJournal } from '../calls/FileCallJournal.ts';
 import type { GatewayConfig, GatewayConfigInput } from '../config/schema.ts';
 import { validateConfig } from '../config/loadConfig.ts';
 import { AdapterError, InvalidStateError, errorMessage } from '../errors.ts';
@@ -12,6 +15,7 @@ import { Hooks } from '../hooks/Hooks.ts';
 import { HttpServer } from '../http/HttpServer.ts';
 import { createLogger } from '../logging/createLogger.ts';
 import type { Logger } from '../logging/Logger.ts';
+import type { CallJournal } from '../ports/CallJournal.ts';
 import type { AdapterContext } from '../ports/common.ts';
 import type { MediaRelay } from '../ports/MediaRelay.ts';
 import type { Platform } from '../ports/Platform.ts';
@@ -55,6 +59,11 @@ export interface GatewayOptions {
    */
   readonly implicitPlatform?: boolean;
   readonly logger?: Logger;
+  /**
+   * Where answered calls are kept for the next process; default a `FileCallJournal` in `stateDir`, if set. The
+   * gateway closes it when it stops.
+   */
+  readonly callJournal?: CallJournal;
 }
 
 interface Component {
@@ -76,6 +85,7 @@ export class Gateway {
   readonly #pluginUses: readonly PluginUse[];
   readonly #bridge: CallBridge;
   readonly #abort = new AbortController();
+  readonly #journal: CallJournal | undefined;
   #started: Component[] = [];
   #state: GatewayState = 'created';
   #stopping: Promise<void> | undefined;
@@ -88,9 +98,11 @@ export class Gateway {
       platform?: Platform | undefined;
       plugins: readonly PluginUse[];
       logger: Logger;
+      journal?: CallJournal | undefined;
     },
   ) {
     this.config = config;
+    this.#journal = parts.journal;
     this.logger = parts.logger;
     this.#bus = new EventBus({ logger: this.logger.child({ component: 'events' }) });
     this.#pluginUses = parts.plugins;
@@ -207,6 +219,7 @@ export class Gateway {
       );
       await this.http?.listen();
       this.#bridge.listen();
+      this.#endOrphanedCalls();
       this.#state = 'running';
       this.#bus.emit({ type: 'gateway.started' });
       this.logger.info({ http: this.http?.url, plugins: this.#plugins.startedNames }, 'gateway started');
@@ -277,6 +290,8 @@ export class Gateway {
       });
     }
     this.#started = [];
+    // After the adapters: the legs they ended on the way out are off the journal by now.
+    await this.#journal?.close();
     this.container.clearInstances();
   }
 
@@ -285,7 +300,23 @@ export class Gateway {
       logger,
       emit: (event) => this.#bus.emit(event as GatewayEventInput),
       signal: this.#abort.signal,
+      ...(this.#journal ? { journal: this.#journal } : {}),
     };
+  }
+
+  /** In the background: a BYE to a phone that is gone takes a transaction timeout, and must not delay start. */
+  #endOrphanedCalls(): void {
+    const journal = this.#journal;
+    if (!journal || journal.left.length === 0) return;
+    const adapter = <T>(name: Component['name']) =>
+      this.#components.find((component) => component.name === name)?.adapter as T | undefined;
+    const logger = this.logger.child({ component: 'journal' });
+    logger.info({ calls: journal.left.length }, 'ending the calls an earlier process left up');
+    void endOrphanedCalls(
+      journal,
+      { sip: adapter<SipAdapter>('sip'), platform: adapter<Platform>('platform') },
+      logger,
+    );
   }
 }
 
@@ -311,5 +342,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     [...(config.plugins as PluginEntry[]), ...(options.plugins ?? [])],
     projectDir,
   );
-  return new Gateway(config, { ...fromConfig, plugins, logger });
+  const journal =
+    options.callJournal ??
+    (config.stateDir ? new FileCallJournal(resolve(projectDir, config.stateDir)) : undefined);
+  return new Gateway(config, { ...fromConfig, plugins, logger, journal });
 }

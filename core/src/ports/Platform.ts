@@ -1,5 +1,6 @@
 // The platform port: the app side (ConnectyCube), with calls both ways over its own signalling.
 import type { Observable } from 'rxjs';
+import type { PlatformLegRecord } from './CallJournal.ts';
 import type { AdapterContext, CallLeg, EndReason, MediaKinds, Party } from './common.ts';
 import type { WebRtcMediaEndpoint } from './MediaRelay.ts';
 
@@ -11,6 +12,11 @@ export interface Platform {
   readonly incoming$: Observable<IncomingPlatformCall>;
   /** Ring one or several app users (first to answer wins; the rest are told to stop). */
   call(request: OutgoingPlatformCallRequest): Promise<PlatformLeg>;
+  /**
+   * End an app-side leg an earlier process left up (from the `CallJournal`): tell the app the call is over
+   * (ConnectyCube: a `hangUp` signal for that session). Rejects when it cannot be sent.
+   */
+  endOrphanedCall?(record: PlatformLegRecord): Promise<void>;
 }
 
 export interface PlatformLeg extends CallLeg {

@@ -1,5 +1,6 @@
 // The SIP adapter port: registrations and trunks in, call legs both ways.
 import type { Observable } from 'rxjs';
+import type { SipDialogRecord } from './CallJournal.ts';
 import type { AdapterContext, CallLeg, MediaKinds, Party } from './common.ts';
 import type { SipMediaEndpoint } from './MediaRelay.ts';
 
@@ -12,6 +13,11 @@ export interface SipAdapter {
   readonly incoming$: Observable<IncomingSipCall>;
   /** Place an outgoing call; resolves once the INVITE is sent (progress arrives on the leg's events$). */
   call(request: OutgoingSipCallRequest): Promise<SipLeg>;
+  /**
+   * End a dialog an earlier process left up (from the `CallJournal`): a BYE built from the record. Resolves once
+   * it is answered or given up on; rejects when it cannot be sent (e.g. the account is gone).
+   */
+  endOrphanedCall?(record: SipDialogRecord): Promise<void>;
 }
 
 export interface SipLeg extends CallLeg {

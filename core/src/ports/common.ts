@@ -2,6 +2,7 @@
 import type { Observable } from 'rxjs';
 import type { Logger } from '../logging/Logger.ts';
 import type { GatewayEvent } from '../events/GatewayEvent.ts';
+import type { CallJournal } from './CallJournal.ts';
 
 /** One end of a call as the outside world names it. */
 export interface Party {
@@ -43,6 +44,11 @@ export interface AdapterContext {
    * long-running loops (registration retry, reconnect) watch it.
    */
   readonly signal: AbortSignal;
+  /**
+   * Where adapters record their answered legs (`up`) until they end (`ended`), so that a restarted gateway can
+   * end what a killed one left. Absent when the gateway keeps no journal (no `stateDir`).
+   */
+  readonly journal?: CallJournal;
 }
 
 /** Something with an explicit lifecycle, mediasoup-style: `close()` is idempotent and `closed` is always known. */

@@ -37,7 +37,7 @@ export class IncomingCall implements IncomingSipCall {
   #answered = false;
   #cancelReceived = false;
 
-  readonly #track: (leg: SipCallLeg) => void;
+  readonly #track: (leg: SipCallLeg, via: IncomingSipCall['via']) => void;
   readonly #sessionTimerSec: number;
   readonly #minSessionExpiresSec: number | undefined;
 
@@ -46,7 +46,7 @@ export class IncomingCall implements IncomingSipCall {
     via: IncomingSipCall['via'],
     bindings: MediaBindings,
     logger: Logger,
-    track: (leg: SipCallLeg) => void,
+    track: (leg: SipCallLeg, via: IncomingSipCall['via']) => void,
     sessionTimerSec: number,
     minSessionExpiresSec?: number,
   ) {
@@ -118,7 +118,7 @@ export class IncomingCall implements IncomingSipCall {
       onRemoteOffer: (held) => leg.remoteOffer(held),
     });
     this.#leg = leg;
-    this.#track(leg);
+    this.#track(leg, this.via);
     return leg;
   }
 

@@ -183,27 +183,37 @@ export class SipCallLeg implements SipLeg {
   }
 
   /**
-   * RFC 4028 §9, for the INVITE and for every session refresh the other side sends: take its interval, and
-   * its refresher (the sender of the request unless it says `uas`). Returns the headers of our 2xx and what
-   * to do once it is sent (never before: a timer must not outlive a 2xx that failed). A refresh without
-   * Session-Expires just proves the session alive.
+   * RFC 4028 §9, for the INVITE and for every session refresh the other side sends: the interval it asks
+   * for, else the one running, else (an INVITE asking for none) ours, never below its Min-SE. Its refresher
+   * is copied; where it names none we refresh (`uas`), so the phone is the side that watches and notices a
+   * dead gateway. `Require: timer` only to a request that says `Supported: timer`: a phone without session
+   * timers just sees a Session-Expires it may ignore, and our refreshes are plain re-INVITEs to it. Returns
+   * the headers of our 2xx and what to do once it is sent (never before: a timer must not outlive a 2xx
+   * that failed).
    */
   #grantSessionTimer(request: Core.IncomingRequestMessage): { headers: string[]; start(): void } {
+    if (this.#sessionTimerSec === 0) return { headers: [], start: () => this.#sessionTimer.refreshed() };
     const asked = parseSessionExpires(request.getHeader('session-expires'));
-    if (!asked || this.#sessionTimerSec === 0) {
-      return { headers: [], start: () => this.#sessionTimer.refreshed() };
-    }
-    const refresher = asked.refresher ?? 'uac';
+    const supported = supportsTimer(request.getHeaders('supported'));
+    const running = this.#sessionTimer.plan;
+    const intervalSec =
+      asked?.intervalSec ??
+      running?.intervalSec ??
+      Math.max(
+        this.#sessionTimerSec,
+        this.#minSessionExpiresSec ?? 0,
+        parseMinSe(request.getHeader('min-se')) ?? 0,
+      );
+    // A refresher that keeps refreshing without saying so stays the refresher, if it supports timers (§9:
+    // `uac` only to a UAC that does).
+    const refresher =
+      asked?.refresher ?? (!asked && running?.refresher === 'them' && supported ? 'uac' : 'uas');
     return {
       headers: [
-        `Session-Expires: ${asked.intervalSec};refresher=${refresher}`,
-        ...(supportsTimer(request.getHeaders('supported')) ? ['Require: timer'] : []),
+        `Session-Expires: ${intervalSec};refresher=${refresher}`,
+        ...(supported ? ['Require: timer'] : []),
       ],
-      start: () =>
-        this.#sessionTimer.start({
-          intervalSec: asked.intervalSec,
-          refresher: refresher === 'uas' ? 'us' : 'them',
-        }),
+      start: () => this.#sessionTimer.start({ intervalSec, refresher: refresher === 'uas' ? 'us' : 'them' }),
     };
   }
 

@@ -37,7 +37,8 @@ export function installSessionIntervalRetry(): void {
       return guard.call(this, message, dialog);
     }
     retried.add(this);
-    request.extraHeaders[asked] = `Session-Expires: ${minSe}`;
+    // Only the interval changes: the refresher we asked for (us) stays.
+    request.extraHeaders[asked] = (request.extraHeaders[asked] ?? '').replace(/:\s*\d+/, `: ${minSe}`);
     const previousMinSe = request.extraHeaders.findIndex((header) => /^\s*min-se\s*:/i.test(header));
     if (previousMinSe >= 0) request.extraHeaders.splice(previousMinSe, 1);
     request.extraHeaders.push(`Min-SE: ${minSe}`);

@@ -15,9 +15,11 @@ import { userAgentOptions, watchConnectionUse } from './userAgentOptions.ts';
 export class SipTrunk {
   readonly name: string;
   readonly userAgent: UserAgent;
+  readonly transportKind: 'udp' | 'tcp' | 'tls';
 
   constructor(options: SipTrunkOptions, role: SipRoleContext) {
     this.name = options.name ?? 'trunk';
+    this.transportKind = options.transport ?? 'udp';
     const user = options.user ?? 'cubebridge';
     const host = options.advertisedHost ?? options.listen.host;
     const allowFrom = options.allowFrom?.length ? blockListOf(options.allowFrom) : undefined;

@@ -74,6 +74,11 @@ export class TcpTransport extends SocketTransport {
    * the user agent exists. Unset: nothing is in use, every quiet connection is closed after the timeout.
    */
   connectionInUse: ((callId: string) => boolean) | undefined;
+  /**
+   * A connection we opened was closed by the far end or the network (not by our idle timeout or
+   * `disconnect()`): RFC 5626 §4.4 calls that a flow failure, after which a registration over it is gone.
+   */
+  onFlowLost: ((peer: SocketAddress) => void) | undefined;
 
   constructor(logger: SipJsLogger, options: TcpTransportOptions) {
     super(logger, options, options.tls ? 'tls' : 'tcp');
@@ -246,11 +251,13 @@ export class TcpTransport extends SocketTransport {
     );
     socket.on('close', () => {
       if (this.#connections.get(id) === socket) this.#connections.delete(id);
-      this.#opened.delete(socket);
+      // The idle sweep forgets a connection's use before closing it, and disconnect() forgets what it opened.
+      const lost = this.#opened.delete(socket) && this.#use.has(socket);
       this.#use.delete(socket);
       for (const [branch, connection] of this.#requestConnections) {
         if (connection === socket) this.#requestConnections.delete(branch);
       }
+      if (lost) this.onFlowLost?.(peer);
     });
   }
 
