@@ -37,6 +37,8 @@ export const environmentKeys: readonly EnvironmentKey[] = [
   { variable: 'CUBEBRIDGE_LOG_FORMAT', path: ['logFormat'] },
   { variable: 'CUBEBRIDGE_HTTP_HOST', path: ['http', 'host'] },
   { variable: 'CUBEBRIDGE_HTTP_PORT', path: ['http', 'port'], parse: integer },
+  /** Where the gateway keeps what must survive a crash (the journal of calls in progress). */
+  { variable: 'CUBEBRIDGE_STATE_DIR', path: ['stateDir'] },
   { variable: 'SIP_DOMAIN', path: ['sip', 'domain'] },
   { variable: 'SIP_USERNAME', path: ['sip', 'username'] },
   { variable: 'SIP_PASSWORD', path: ['sip', 'password'] },
