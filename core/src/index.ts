@@ -10,7 +10,7 @@ export type * from './hooks/HookTypes.ts';
 export type { Logger } from './logging/Logger.ts';
 
 export { type CallState, callTransitions, canTransition, terminalCallStates } from './calls/CallState.ts';
-export { Call, type CallDirection, type CallInit, type CallSide } from './calls/Call.ts';
+export { Call, type CallDirection, type CallInit, type CallOwner, type CallSide } from './calls/Call.ts';
 export { CallRegistry } from './calls/CallRegistry.ts';
 export { EventBus } from './events/EventBus.ts';
 export { IsolatedObservable } from './events/IsolatedObservable.ts';
