@@ -7,6 +7,11 @@ import { runInNewContext } from 'node:vm';
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+/** One full, synchronous garbage collection. */
+export function collectGarbage(): void {
+  gc();
+}
+
 /**
  * Collect until every WeakRef in `refs` is cleared, or give up after `rounds` collections; returns the labels of
  * those still alive. Between rounds the event loop turns, so pending teardown (timers at 0, microtasks) runs and

@@ -14,7 +14,7 @@ import type { CallRequest, RouteDestination, RouteRefusal, TransferRequest } fro
 import type { Logger } from '../logging/Logger.ts';
 import type { CallLeg, EndReason, LegEvent, Party } from '../ports/common.ts';
 import { legOutcome } from './legOutcome.ts';
-import type { MediaRelay, MediaSession } from '../ports/MediaRelay.ts';
+import type { MediaRelay, MediaSession, MediaSessionEvent } from '../ports/MediaRelay.ts';
 import type { IncomingPlatformCall, Platform, PlatformLeg } from '../ports/Platform.ts';
 import type { IncomingSipCall, SipAdapter, SipLeg } from '../ports/SipAdapter.ts';
 
@@ -358,29 +358,33 @@ export class CallBridge {
     call.attachMedia(media);
     this.#tie(
       call,
-      media.events$.subscribe(
-        (event) =>
-          void this.#contain(call, `media-${event.type}`, () => {
-            if (event.type === 'stats')
-              call.publish({ type: 'call.media-stats', stats: event.stats, final: event.final });
-            if (event.type !== 'dtmf') return;
-            const from = event.leg === 'sip' ? 'sip' : 'platform';
-            call.publish({
-              type: 'call.dtmf',
-              digit: event.digit,
-              durationMs: event.durationMs,
-              from,
-              via: 'rfc4733',
-            });
-            // RFC 4733 from the phone is also carried to the app as a message it can read.
-            if (from === 'sip') {
-              void call.platformLeg
-                ?.sendDtmf(event.digit, { durationMs: event.durationMs })
-                .catch(() => undefined);
-            }
+      media.events$.subscribe({
+        next: (event) =>
+          void this.#contain(call, `media-${event.type}`, () => this.#onMediaEvent(call, event)),
+        error: (error: unknown) =>
+          void this.#contain(call, 'media-error', () => {
+            throw error;
           }),
-      ),
+      }),
     );
+  }
+
+  #onMediaEvent(call: Call, event: MediaSessionEvent): void {
+    if (event.type === 'stats')
+      call.publish({ type: 'call.media-stats', stats: event.stats, final: event.final });
+    if (event.type !== 'dtmf') return;
+    const from = event.leg === 'sip' ? 'sip' : 'platform';
+    call.publish({
+      type: 'call.dtmf',
+      digit: event.digit,
+      durationMs: event.durationMs,
+      from,
+      via: 'rfc4733',
+    });
+    // RFC 4733 from the phone is also carried to the app as a message it can read.
+    if (from === 'sip') {
+      void call.platformLeg?.sendDtmf(event.digit, { durationMs: event.durationMs }).catch(() => undefined);
+    }
   }
 
   /** One leg event relayed; whatever it throws is contained by the caller (`#contain`), which ends the call. */

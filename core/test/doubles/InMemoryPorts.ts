@@ -96,11 +96,18 @@ interface IncomingDouble {
   readonly cancel: () => void;
   readonly rejected: Array<{ reason: EndReason; detail: string | undefined }>;
   leg: InMemoryLeg | undefined;
+  /** Set it to make `accept()` throw synchronously, as an adapter with a bug would. */
+  acceptThrows: Error | undefined;
 }
 
 function incomingDouble(side: 'sip' | 'platform', from: Party, to: Party, offered: MediaKinds) {
   const cancelled$ = new Subject<void>();
-  const state: IncomingDouble = { cancel: () => cancelled$.next(), rejected: [], leg: undefined };
+  const state: IncomingDouble = {
+    cancel: () => cancelled$.next(),
+    rejected: [],
+    leg: undefined,
+    acceptThrows: undefined,
+  };
   const common = {
     from,
     to,
@@ -109,9 +116,10 @@ function incomingDouble(side: 'sip' | 'platform', from: Party, to: Party, offere
     reject: async (reason: EndReason, detail?: string) => {
       state.rejected.push({ reason, detail });
     },
-    accept: async () => {
+    accept: () => {
+      if (state.acceptThrows) throw state.acceptThrows;
       state.leg = new InMemoryLeg(side, 'inbound', to, from);
-      return state.leg as InMemoryLeg & SipLeg & PlatformLeg;
+      return Promise.resolve(state.leg as InMemoryLeg & SipLeg & PlatformLeg);
     },
   };
   return { common, state };
