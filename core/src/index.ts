@@ -62,6 +62,7 @@ export {
   type GatewayOptions,
   type GatewayState,
 } from './gateway/Gateway.ts';
+export { installProcessSafetyNet, type ProcessSafetyNetOptions } from './gateway/processSafetyNet.ts';
 export type { AdapterFactory, AdapterFactoryContext } from './gateway/loadAdapters.ts';
 export { Tokens, createToken, type Token } from './gateway/tokens.ts';
 export {
