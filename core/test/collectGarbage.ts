@@ -14,16 +14,22 @@ export function collectGarbage(): void {
 
 /**
  * Collect until every WeakRef in `refs` is cleared, or give up after `rounds` collections; returns the labels of
- * those still alive. Between rounds the event loop turns, so pending teardown (timers at 0, microtasks) runs and
- * V8 drops the targets a WeakRef kept alive for the job that created it.
+ * those still alive. Between rounds the event loop turns (for `pauseMs` at least), so pending teardown (a
+ * signalling message still being sent, a socket closing) finishes and V8 drops the targets a WeakRef kept alive
+ * for the job that dereferenced it.
  */
-export async function stillAlive(refs: Record<string, WeakRef<object>>, rounds = 10): Promise<string[]> {
+export async function stillAlive(
+  refs: Record<string, WeakRef<object>>,
+  { rounds = 10, pauseMs = 0 }: { rounds?: number; pauseMs?: number } = {},
+): Promise<string[]> {
+  let alive: string[] = [];
   for (let round = 0; round < rounds; round++) {
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => (pauseMs > 0 ? setTimeout(resolve, pauseMs) : setImmediate(resolve)));
     gc();
-    const alive = Object.entries(refs).filter(([, ref]) => ref.deref() !== undefined);
+    alive = Object.entries(refs)
+      .filter(([, ref]) => ref.deref() !== undefined)
+      .map(([label]) => label);
     if (alive.length === 0) return [];
-    if (round === rounds - 1) return alive.map(([label]) => label);
   }
-  return [];
+  return alive;
 }
