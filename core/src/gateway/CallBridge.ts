@@ -75,11 +75,6 @@ export class CallBridge {
     for (const subscription of this.#subscriptions.splice(0)) subscription.unsubscribe();
   }
 
-  /** The calls in progress this bridge keeps books for (the registry's, plus those ending now). */
-  get tracked(): number {
-    return this.#tiedToCall.size;
-  }
-
   /**
    * Handle one incoming call; a failure before its `Call` exists (which `#setUp` would contain) is refused
    * here, logged once and counted, so that it never reaches the process.
