@@ -66,16 +66,14 @@ describe('an ended call is garbage-collected (real adapters)', () => {
   });
 
   it('a call refused with 404 (no route)', async () => {
-    for (const [service, code, pt, codec] of [['nobody', '404', '0', 'PCMU/8000']] as const) {
-      const sipp = await runSipp({
-        scenario: 'uac_rejected.xml',
-        remote: trunk(),
-        service,
-        variables: { code, pt, codec },
-      });
-      const done = await sipp.done;
-      expect(done.code, done.output).toBe(0);
-    }
+    const sipp = await runSipp({
+      scenario: 'uac_rejected.xml',
+      remote: trunk(),
+      service: 'nobody',
+      variables: { code: '404' },
+    });
+    const done = await sipp.done;
+    expect(done.code, done.output).toBe(0);
     await waitFor('the calls to end', () => bridge.gateway.calls.size === 0);
     expect(Object.keys(refs).filter((key) => key.startsWith('call '))).toHaveLength(1);
     expect(await stillAlive(refs, released)).toEqual([]);

@@ -181,7 +181,12 @@ export class SipUserAgentAdapter implements SipAdapter {
 
   #track(leg: SipCallLeg): void {
     this.#legs.add(leg);
-    leg.events$.subscribe({ complete: () => this.#legs.delete(leg) });
+    leg.events$.subscribe({
+      complete: () => {
+        this.#legs.delete(leg);
+        this.#bindings.unbind(leg.session);
+      },
+    });
   }
 
   #userAgentFor(name: string | undefined): UserAgent {

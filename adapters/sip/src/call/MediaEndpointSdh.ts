@@ -129,6 +129,11 @@ export class MediaBindings {
     this.#bindings.set(session, binding);
   }
 
+  /** The call is over: a session sip.js still keeps (a transaction's timers) must not keep its endpoint. */
+  unbind(session: Session): void {
+    this.#bindings.delete(session);
+  }
+
   readonly factory: SessionDescriptionHandlerFactory = (session: Session) => {
     const binding = this.#bindings.get(session);
     if (!binding) throw new Error('no media endpoint bound to this session');
