@@ -83,6 +83,19 @@ describe('an ended call is garbage-collected', () => {
     await gateway.stop();
   });
 
+  it('a call whose offer the SIP side refuses while accepting it (as with a 488)', async () => {
+    const { gateway, ports, calls, takeSessions } = await gatewayRouting({
+      kind: 'platform',
+      users: ['42'],
+    });
+    const incoming = ports.sip.receive('sip:100@pbx', 'sip:200@pbx');
+    incoming.acceptThrows = new Error('the media endpoint refused the offer (488 sent)');
+    await waitFor(() => incoming.rejected.length === 1 && gateway.calls.size === 0);
+    expect(ports.platform.placed).toHaveLength(0);
+    expect(await stillAlive({ ...calls, ...takeSessions() })).toEqual([]);
+    await gateway.stop();
+  });
+
   it('a call the caller cancels while the app rings', async () => {
     const { gateway, ports, calls, takeSessions } = await gatewayRouting({
       kind: 'platform',
