@@ -104,4 +104,25 @@ describe('a failure while handling one call', () => {
     await waitFor(() => gateway.calls.size === 0);
     await gateway.stop();
   });
+
+  it('a leg that arrives after its call ended (the caller cancelled while it was placed) is hung up', async () => {
+    const { gateway, ports, events, logs } = await gatewayToApp();
+    let placed: () => void = () => {};
+    ports.platform.placing = new Promise((resolve) => {
+      placed = resolve;
+    });
+    const incoming = ports.sip.receive('sip:100@pbx', 'sip:200@pbx');
+    await waitFor(() => ports.platform.placed.length === 1);
+    incoming.leg!.remote$.hangsUp('cancelled');
+    await waitFor(() => gateway.calls.size === 0);
+    placed();
+    const app = ports.platform.placed[0]!.leg;
+    await waitFor(() => app.actions.includes('hangup:cancelled'));
+    expect(events.filter((event) => event.type === 'call.ended')).toEqual([
+      expect.objectContaining({ reason: 'cancelled', by: 'sip' }),
+    ]);
+    expect(callErrors(events)).toEqual([]);
+    expect(logs()).not.toContain('"level":50');
+    await gateway.stop();
+  });
 });

@@ -168,6 +168,8 @@ export class InMemoryPlatform extends StartStopDouble implements Platform {
   readonly #incoming = new Subject<IncomingPlatformCall>();
   readonly incoming$ = this.#incoming.asObservable();
   readonly placed: Array<{ request: OutgoingPlatformCallRequest; leg: InMemoryLeg }> = [];
+  /** While set, `call()` waits for it before it resolves (a platform that takes its time to place a call). */
+  placing: Promise<void> | undefined;
 
   /** An app user calls the gateway. */
   receive(
@@ -190,6 +192,7 @@ export class InMemoryPlatform extends StartStopDouble implements Platform {
       uri: `connectycube:${request.to.join(',')}`,
     });
     this.placed.push({ request, leg });
+    await this.placing;
     return leg as InMemoryLeg & PlatformLeg;
   }
 }
