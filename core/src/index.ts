@@ -13,7 +13,7 @@ export type * from './hooks/HookTypes.ts';
 export type { Logger } from './logging/Logger.ts';
 
 export { type CallState, callTransitions, canTransition, terminalCallStates } from './calls/CallState.ts';
-export { Call, type CallDirection, type CallInit, type CallSide } from './calls/Call.ts';
+export { Call, type CallDirection, type CallInit, type CallOwner, type CallSide } from './calls/Call.ts';
 export { CallRegistry } from './calls/CallRegistry.ts';
 export {
   callViewOf,
@@ -74,6 +74,7 @@ export {
   type GatewayOptions,
   type GatewayState,
 } from './gateway/Gateway.ts';
+export { installProcessSafetyNet, type ProcessSafetyNetOptions } from './gateway/processSafetyNet.ts';
 export type { AdapterFactory, AdapterFactoryContext, AdapterPackage } from './gateway/loadAdapters.ts';
 export { Tokens, createToken, type Token } from './gateway/tokens.ts';
 export {

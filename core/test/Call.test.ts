@@ -124,4 +124,60 @@ describe('Call state machine', () => {
     expect(events.at(-1)?.type).toBe('call.ended');
     expect(() => call.attachLeg(sip as never)).toThrow(InvalidStateError);
   });
+
+  it("events$ is the call's own: it completes after call.ended, then the owner is told, directly", async () => {
+    const { logger } = capturingLogger();
+    const bus = new EventBus({ logger });
+    const journal: string[] = [];
+    const init = {
+      direction: 'sip-to-platform' as const,
+      from: { uri: 'sip:a@x' },
+      to: { uri: 'sip:b@x' },
+      offered: { audio: true, video: false },
+    };
+    const call = new Call(init, bus, logger, {
+      callEnded: (ended) => journal.push(`owner: ${ended.state}`),
+    });
+    const other = new Call(init, bus, logger);
+    call.events$.subscribe({
+      next: (event) => journal.push(event.type),
+      complete: () => journal.push('complete'),
+    });
+    other.markRinging();
+    call.markRinging();
+    await call.close('cancelled', 'sip');
+    expect(journal).toEqual([
+      'call.state',
+      'call.ringing',
+      'call.state',
+      'call.ended',
+      'complete',
+      'owner: ended',
+    ]);
+  });
+
+  it("a bug in the owner's bookkeeping fails close() loudly, after call.ended was delivered", async () => {
+    const { logger } = capturingLogger();
+    const bus = new EventBus({ logger });
+    const events = collect(bus.events$);
+    const call = new Call(
+      {
+        direction: 'sip-to-platform',
+        from: { uri: 'sip:a@x' },
+        to: { uri: 'sip:b@x' },
+        offered: { audio: true, video: false },
+      },
+      bus,
+      logger,
+      {
+        callEnded: () => {
+          throw new Error('registry bug');
+        },
+      },
+    );
+    await expect(call.close('normal', 'gateway')).rejects.toThrow('registry bug');
+    expect(events.map((event) => event.type)).toContain('call.ended');
+    // Not swallowed into the observation channel.
+    expect(events.some((event) => event.type === 'gateway.subscriber-error')).toBe(false);
+  });
 });

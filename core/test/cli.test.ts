@@ -158,4 +158,68 @@ describe('cubebridge CLI', () => {
     expect(stdout).toContain('"password":"[redacted]"');
     for (const secret of Object.values(secrets)) expect(stdout + stderr).not.toContain(secret);
   });
+
+  it('start survives an exception and a rejection nothing handled: each logged once, the gateway goes on', async () => {
+    const cwd = emptyProject();
+    // An adapter with a bug outside any call: a timer that throws, a promise nobody catches.
+    writeFileSync(
+      join(cwd, 'faulty-adapter.js'),
+      `export default function create() {
+        return {
+          name: 'faulty-adapter',
+          incoming$: { subscribe: () => ({ unsubscribe() {} }) },
+          async start() {
+            setTimeout(() => { throw new Error('thrown from a timer'); }, 50);
+            setTimeout(() => void Promise.reject(new Error('rejected and forgotten')), 60);
+          },
+          async stop() {},
+          async call() { throw new Error('no calls here'); },
+        };
+      }\n`,
+    );
+    writeFileSync(
+      join(cwd, 'cubebridge.config.json'),
+      JSON.stringify({
+        sip: { adapter: './faulty-adapter.js' },
+        connectycube: { adapter: './quiet-adapter.js' },
+      }),
+    );
+    writeFileSync(
+      join(cwd, 'quiet-adapter.js'),
+      `export default function create() {
+        return {
+          name: 'quiet-adapter',
+          incoming$: { subscribe: () => ({ unsubscribe() {} }) },
+          async start() {},
+          async stop() {},
+          async call() { throw new Error('no calls here'); },
+        };
+      }\n`,
+    );
+    const env = { CUBEBRIDGE_HTTP_PORT: '0', CUBEBRIDGE_LOG_FORMAT: 'json' };
+    const survive = async (extra: Record<string, string>) => {
+      const gateway = run(['start'], { cwd, env: { ...env, ...extra } });
+      const started = Date.now();
+      while (!gateway.output().stdout.includes('rejected and forgotten')) {
+        if (Date.now() - started > 20_000 || gateway.child.exitCode !== null) break;
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      return gateway;
+    };
+
+    const gateway = await survive({});
+    await new Promise((done) => setTimeout(done, 300));
+    expect(gateway.child.exitCode).toBe(null);
+    const lines = gateway.output().stdout.split('\n');
+    expect(lines.filter((line) => line.includes('thrown from a timer'))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes('rejected and forgotten'))).toHaveLength(1);
+    expect(gateway.output().stdout).toContain('an exception reached the process; the gateway goes on');
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+
+    // Opted in to crash-only: drained, stopped, exit 70.
+    const strict = await survive({ CUBEBRIDGE_EXIT_ON_UNCAUGHT: '1' });
+    expect(await strict.exited).toBe(70);
+    expect(strict.output().stdout).toContain('gateway stopped');
+  });
 });

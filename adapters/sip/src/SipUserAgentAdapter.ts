@@ -187,7 +187,12 @@ export class SipUserAgentAdapter implements SipAdapter {
 
   #track(leg: SipCallLeg, via: IncomingSipCall['via']): void {
     this.#legs.add(leg);
-    leg.events$.subscribe({ complete: () => this.#legs.delete(leg) });
+    leg.events$.subscribe({
+      complete: () => {
+        this.#legs.delete(leg);
+        this.#bindings.unbind(leg.session);
+      },
+    });
     if (this.#journal) journalDialog(leg, via, this.#roleFor(via.name).transport, this.#journal);
   }
 

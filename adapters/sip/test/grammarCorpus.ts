@@ -59,6 +59,7 @@ function sippMessage(
     '[branch]': `z9hG4bK-23686-${callNumber}-0`,
     '[branch-3]': `z9hG4bK-23686-${callNumber}-3`,
     '[branch-4]': `z9hG4bK-23686-${callNumber}-4`,
+    '[branch-7]': `z9hG4bK-23686-${callNumber}-7`,
     '[peer_tag_param]': ';tag=9pc47jv5fi',
     '[routes]': '',
     '[next_url]': gatewayUri,

@@ -1,6 +1,9 @@
 // One bridged conversation: a SIP leg, a platform leg and one media session. Its state changes only through
 // its methods, every change is an event, and `close()` cascades to the legs and the media session.
-import { filter, type Observable } from 'rxjs';
+// Two channels, mediasoup-style: `events$` is this call's own observation stream (it completes after
+// `call.ended`), and the `CallOwner` given at construction is told directly when the call has ended, so the
+// owner's bookkeeping never depends on an isolated subscriber and a bug in it fails `close()` loudly.
+import { type Observable, Subject } from 'rxjs';
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../events/EventBus.ts';
 import type { CallEvent, CallEventInput, GatewayEvent, GatewayEventInput } from '../events/GatewayEvent.ts';
@@ -23,6 +26,15 @@ export interface CallInit {
   readonly id?: string;
 }
 
+/** Whoever created the call and keeps books about it (the call bridge): told once, directly, when it ends. */
+export interface CallOwner {
+  /**
+   * The call has ended: `call.ended` was delivered and `events$` completed. Runs inside `close()`, not isolated:
+   * if it throws, `close()` rejects with that error.
+   */
+  callEnded(call: Call): void;
+}
+
 export class Call {
   readonly id: string;
   readonly direction: CallDirection;
@@ -30,7 +42,10 @@ export class Call {
   readonly to: Party;
   readonly offered: MediaKinds;
   readonly createdAt = Date.now();
-  /** This call's events only. */
+  /**
+   * This call's events only, in the order the bus delivers them; completes right after `call.ended`.
+   * Observation: a subscriber that throws or is slow is reported as on the gateway's `events$`.
+   */
   readonly events$: Observable<CallEvent>;
 
   #state: CallState = 'routing';
@@ -41,8 +56,15 @@ export class Call {
   #closing: Promise<void> | undefined;
   readonly #bus: EventBus;
   readonly #logger: Logger;
+  readonly #owner: CallOwner | undefined;
+  readonly #events = new Subject<CallEvent>();
+  /** Serves `#events` from the bus's delivery, then completes it after `call.ended`. */
+  readonly #deliver = (event: GatewayEvent): void => {
+    this.#events.next(event as CallEvent);
+    if (event.type === 'call.ended') this.#events.complete();
+  };
 
-  constructor(init: CallInit, bus: EventBus, logger: Logger) {
+  constructor(init: CallInit, bus: EventBus, logger: Logger, owner?: CallOwner) {
     this.id = init.id ?? randomUUID();
     this.direction = init.direction;
     this.from = init.from;
@@ -50,9 +72,8 @@ export class Call {
     this.offered = init.offered;
     this.#bus = bus;
     this.#logger = logger.child({ callId: this.id });
-    this.events$ = bus.events$.pipe(
-      filter((event: GatewayEvent): event is CallEvent => 'callId' in event && event.callId === this.id),
-    );
+    this.#owner = owner;
+    this.events$ = bus.observe(this.#events.asObservable());
   }
 
   get state(): CallState {
@@ -167,6 +188,7 @@ export class Call {
     const legs: CallLeg[] = [this.#sipLeg, this.#platformLeg].filter(
       (leg): leg is SipLeg | PlatformLeg => !!leg,
     );
+    // `async` wrappers: a leg or session that throws instead of rejecting is released like one that rejects.
     const results = await Promise.allSettled(
       legs.map(async (leg) => {
         if (!leg.closed) await leg.hangup(leg.side === by ? 'normal' : reason);
@@ -178,8 +200,11 @@ export class Call {
           { err: result.reason },
           'a leg failed to hang up cleanly; its resources are released anyway',
         );
-    if (this.#media && !this.#media.closed) {
-      await this.#media.close().catch((error: unknown) => {
+    const media = this.#media;
+    if (media) {
+      await (async () => {
+        if (!media.closed) await media.close();
+      })().catch((error: unknown) => {
         this.#logger.warn({ error: errorMessage(error) }, 'media session failed to close cleanly');
       });
     }
@@ -191,6 +216,7 @@ export class Call {
       answered: this.answered,
       ...(detail === undefined ? {} : { detail }),
     });
+    this.#owner?.callEnded(this);
   }
 
   #transition(to: CallState): void {
@@ -207,6 +233,6 @@ export class Call {
   }
 
   #emit(event: CallEventInput): void {
-    this.#bus.emit({ ...event, callId: this.id } as GatewayEventInput);
+    this.#bus.emit({ ...event, callId: this.id } as GatewayEventInput, this.#deliver);
   }
 }

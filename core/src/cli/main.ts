@@ -7,6 +7,7 @@ import { loadConfig } from '../config/loadConfig.ts';
 import { redactSecrets } from '../config/secrets.ts';
 import { ConfigError, CubeBridgeError, errorMessage } from '../errors.ts';
 import { coreVersion, createGateway, type Gateway } from '../gateway/Gateway.ts';
+import { installProcessSafetyNet } from '../gateway/processSafetyNet.ts';
 import { Tokens } from '../gateway/tokens.ts';
 import { resolveFromProject } from '../plugins/loadPlugin.ts';
 import { pathToFileURL } from 'node:url';
@@ -89,6 +90,9 @@ async function printConfig(args: readonly string[]): Promise<number> {
 async function start(args: readonly string[]): Promise<number> {
   const { config } = await loadCheckedConfig(args);
   const gateway = await createGateway({ config, implicitPlatform: true });
+  // An exception nothing handled is logged and counted, not fatal (see processSafetyNet.ts for why);
+  // CUBEBRIDGE_EXIT_ON_UNCAUGHT=1 drains and exits 70 instead.
+  installProcessSafetyNet(gateway, { exitOnUncaught: process.env.CUBEBRIDGE_EXIT_ON_UNCAUGHT === '1' });
   await gateway.start();
   gateway.logger.info(`ready. ${nextSteps(gateway).join(' ')}`);
   return await waitForSignals(gateway);

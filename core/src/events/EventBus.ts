@@ -1,5 +1,5 @@
 // The gateway's one event stream. Publishing never waits for subscribers and never fails because of them.
-import { Subject, type Subscriber, type Subscription } from 'rxjs';
+import { type Observable, Subject, type Subscriber, type Subscription } from 'rxjs';
 import type { Logger } from '../logging/Logger.ts';
 import { errorMessage } from '../errors.ts';
 import type { GatewayEvent, GatewayEventInput } from './GatewayEvent.ts';
@@ -14,8 +14,11 @@ export interface EventBusOptions {
 export class EventBus {
   readonly #subject = new Subject<GatewayEvent>();
   readonly #logger: Logger;
-  /** Events published while delivering another are queued, so subscribers see them in publication order. */
-  readonly #queue: GatewayEvent[] = [];
+  /**
+   * Events published while delivering another are queued, so subscribers see them in publication order; each
+   * may carry one more recipient (a call's own stream), served in the same order right after the bus's.
+   */
+  readonly #queue: Array<{ event: GatewayEvent; alsoTo: ((event: GatewayEvent) => void) | undefined }> = [];
   #delivering = false;
   #closed = false;
 
@@ -31,39 +34,61 @@ export class EventBus {
    */
   readonly eventsFromCurrentState$: IsolatedObservable<GatewayEvent>;
 
+  readonly #slowSubscriberMs: number;
+
   constructor(options: EventBusOptions) {
     this.#logger = options.logger;
+    this.#slowSubscriberMs = options.slowSubscriberMs ?? 50;
     const subject = this.#subject;
-    const isolated = (subscribe: (subscriber: Subscriber<GatewayEvent>) => Subscription) =>
-      new IsolatedObservable<GatewayEvent>(
-        subscribe,
-        {
-          threw: (error, value) => this.#subscriberThrew(error, value as GatewayEvent | undefined),
-          slow: (tookMs, value) => this.#subscriberSlow(tookMs, value as GatewayEvent | undefined),
-        },
-        options.slowSubscriberMs ?? 50,
-      );
-    this.events$ = isolated((subscriber) => subject.subscribe(subscriber));
-    this.eventsFromCurrentState$ = isolated((subscriber) => {
+    this.events$ = this.#isolated((subscriber) => subject.subscribe(subscriber));
+    this.eventsFromCurrentState$ = this.#isolated((subscriber) => {
       for (const event of this.#state.values()) subscriber.next(event);
       return subject.subscribe(subscriber);
     });
+  }
+
+  /**
+   * `source` with this bus's subscriber isolation: a subscriber that throws or is slow is reported like one of
+   * `events$`. A call's own stream is observation too, so it is handed out through this.
+   */
+  observe<T extends GatewayEvent>(source: Observable<T>): IsolatedObservable<T> {
+    return this.#isolated((subscriber) => source.subscribe(subscriber as Subscriber<GatewayEvent>)) as never;
+  }
+
+  #isolated(
+    subscribe: (subscriber: Subscriber<GatewayEvent>) => Subscription,
+  ): IsolatedObservable<GatewayEvent> {
+    return new IsolatedObservable<GatewayEvent>(
+      subscribe,
+      {
+        threw: (error, value) => this.#subscriberThrew(error, value as GatewayEvent | undefined),
+        slow: (tookMs, value) => this.#subscriberSlow(tookMs, value as GatewayEvent | undefined),
+      },
+      this.#slowSubscriberMs,
+    );
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  emit(input: GatewayEventInput): void {
-    if (this.#closed) return;
+  /**
+   * Publish `input` to every subscriber; `alsoTo` (the publishing call's own stream) receives it next, in the
+   * same order. A closed bus still serves `alsoTo`, so a call's watchers see its end during a shutdown.
+   */
+  emit(input: GatewayEventInput, alsoTo?: (event: GatewayEvent) => void): void {
+    if (this.#closed && !alsoTo) return;
     const event = { ...input, at: input.at ?? Date.now() } as GatewayEvent;
     const stateKey = stateKeyOf(event);
     if (stateKey) this.#state.set(stateKey, event);
-    this.#queue.push(event);
+    this.#queue.push({ event, alsoTo });
     if (this.#delivering) return;
     this.#delivering = true;
     try {
-      for (let event = this.#queue.shift(); event; event = this.#queue.shift()) this.#subject.next(event);
+      for (let next = this.#queue.shift(); next; next = this.#queue.shift()) {
+        if (!this.#closed) this.#subject.next(next.event);
+        next.alsoTo?.(next.event);
+      }
     } finally {
       this.#delivering = false;
     }

@@ -127,7 +127,26 @@ export type GatewayLifecycleEvent =
       readonly eventType: string;
       readonly tookMs: number;
     })
-  | (EventBase & { readonly type: 'gateway.error'; readonly component: string; readonly error: string });
+  | (EventBase & { readonly type: 'gateway.error'; readonly component: string; readonly error: string })
+  /**
+   * Handling one call threw or rejected (an adapter callback, a leg, the bridge itself): that call was ended
+   * (or, before it existed, the incoming call refused); the gateway went on. `stage` says where it failed.
+   */
+  | (EventBase & {
+      readonly type: 'gateway.call-error';
+      readonly callId?: string;
+      readonly stage: string;
+      readonly error: string;
+    })
+  /**
+   * An exception or rejection nothing handled reached the process (`uncaughtException`, `unhandledRejection`);
+   * the CLI logs and counts it instead of exiting (docs/architecture.md, "Failure containment").
+   */
+  | (EventBase & {
+      readonly type: 'gateway.process-error';
+      readonly kind: 'uncaught-exception' | 'unhandled-rejection';
+      readonly error: string;
+    });
 
 export type GatewayEvent = CallEvent | RegistrationEvent | PlatformEvent | GatewayLifecycleEvent;
 export type GatewayEventType = GatewayEvent['type'];

@@ -1,9 +1,11 @@
 // Joins the two sides of every call: takes incoming calls from the SIP adapter and the platform, asks the
 // hooks, creates the media session, places the other leg and relays progress, DTMF, hold and hang-up between
 // the legs, and carries out transfers a SIP leg asks for. All call state changes go through `Call`, so every
-// step is an event.
-import type { Subscription } from 'rxjs';
-import { Call } from '../calls/Call.ts';
+// step is an event. The bridge owns the calls it creates: their end reaches it directly (`CallOwner`), and what
+// it keeps per call (the registry entry, relay subscriptions, a pending transfer) is released there.
+// An exception while handling one call ends that call, never the process (`#contain`).
+import { Subscription } from 'rxjs';
+import { Call, type CallOwner } from '../calls/Call.ts';
 import type { CallRegistry } from '../calls/CallRegistry.ts';
 import { errorMessage, TransferFailedError } from '../errors.ts';
 import type { EventBus } from '../events/EventBus.ts';
@@ -12,7 +14,7 @@ import type { CallRequest, RouteDestination, RouteRefusal, TransferRequest } fro
 import type { Logger } from '../logging/Logger.ts';
 import type { CallLeg, EndReason, LegEvent, Party } from '../ports/common.ts';
 import { legOutcome } from './legOutcome.ts';
-import type { MediaRelay, MediaSession } from '../ports/MediaRelay.ts';
+import type { MediaRelay, MediaSession, MediaSessionEvent } from '../ports/MediaRelay.ts';
 import type { IncomingPlatformCall, Platform, PlatformLeg } from '../ports/Platform.ts';
 import type { IncomingSipCall, SipAdapter, SipLeg } from '../ports/SipAdapter.ts';
 
@@ -35,14 +37,19 @@ type TransferRequested = Extract<LegEvent, { type: 'transfer-requested' }>;
 interface PendingTransfer {
   readonly transferor: CallLeg;
   left: Extract<LegEvent, { type: 'ended' }> | undefined;
+  /** Aborted by the call's end, which settles the wait for the target. */
+  readonly callEnded: AbortController;
 }
 
 export class CallBridge {
   readonly #options: CallBridgeOptions;
   readonly #subscriptions: Subscription[] = [];
+  /** Per call in progress, what ends with it: the relays of its legs and of its media session. */
+  readonly #tiedToCall = new Map<Call, Subscription>();
   /** Each attached leg's relay, so a transfer can stop relaying the leg it replaces. */
   readonly #relays = new WeakMap<CallLeg, Subscription>();
   readonly #transfers = new Map<Call, PendingTransfer>();
+  readonly #owner: CallOwner = { callEnded: (call) => this.#callEnded(call) };
 
   constructor(options: CallBridgeOptions) {
     this.#options = options;
@@ -51,14 +58,74 @@ export class CallBridge {
   /** Start taking calls from whichever sides exist. */
   listen(): void {
     const { sip, platform } = this.#options;
-    if (sip) this.#subscriptions.push(sip.incoming$.subscribe((incoming) => void this.#fromSip(incoming)));
+    if (sip)
+      this.#subscriptions.push(
+        sip.incoming$.subscribe((incoming) => void this.#take(incoming, () => this.#fromSip(incoming))),
+      );
     if (platform)
-      this.#subscriptions.push(platform.incoming$.subscribe((incoming) => void this.#fromPlatform(incoming)));
+      this.#subscriptions.push(
+        platform.incoming$.subscribe(
+          (incoming) => void this.#take(incoming, () => this.#fromPlatform(incoming)),
+        ),
+      );
   }
 
   /** Stop taking new calls (calls in progress go on). */
   stopListening(): void {
     for (const subscription of this.#subscriptions.splice(0)) subscription.unsubscribe();
+  }
+
+  /**
+   * Handle one incoming call; a failure before its `Call` exists (which `#setUp` would contain) is refused
+   * here, logged once and counted, so that it never reaches the process.
+   */
+  async #take(incoming: Incoming, handle: () => Promise<void>): Promise<void> {
+    try {
+      await handle();
+    } catch (error) {
+      this.#options.logger.error({ err: error }, 'taking an incoming call failed; refusing it');
+      this.#options.bus.emit({ type: 'gateway.call-error', stage: 'incoming', error: errorMessage(error) });
+      await Promise.resolve()
+        .then(() => incoming.reject('error', errorMessage(error)))
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * Run one piece of a call's handling so that whatever it throws or rejects ends that call only: logged once
+   * with the call id, counted as `gateway.call-error`, the call closed (its legs hung up). Never rejects.
+   */
+  async #contain(call: Call, stage: string, work: () => unknown): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      call.logger.error({ err: error, stage }, 'handling the call failed; ending it');
+      this.#options.bus.emit({
+        type: 'gateway.call-error',
+        callId: call.id,
+        stage,
+        error: errorMessage(error),
+      });
+      await call.close('error', 'gateway', errorMessage(error)).catch((closeError: unknown) => {
+        call.logger.error({ err: closeError }, 'ending the call after an error failed as well');
+      });
+    }
+  }
+
+  /** The owner's side of a call's end: everything kept for it goes, directly and loudly (not an observer). */
+  #callEnded(call: Call): void {
+    this.#options.calls.remove(call);
+    this.#transfers.get(call)?.callEnded.abort();
+    const tied = this.#tiedToCall.get(call);
+    this.#tiedToCall.delete(call);
+    tied?.unsubscribe();
+  }
+
+  /** Tie `subscription` to the call's lifetime; a call that has already ended gets it ended at once. */
+  #tie(call: Call, subscription: Subscription): void {
+    const tied = this.#tiedToCall.get(call);
+    if (tied) tied.add(subscription);
+    else subscription.unsubscribe();
   }
 
   #fromSip(incoming: IncomingSipCall): Promise<void> {
@@ -155,9 +222,10 @@ export class CallBridge {
       { direction, from: incoming.from, to: incoming.to, offered: incoming.offered },
       bus,
       logger,
+      this.#owner,
     );
     calls.add(call);
-    call.events$.subscribe({ next: (event) => event.type === 'call.ended' && calls.remove(call) });
+    this.#tiedToCall.set(call, new Subscription());
     call.announce();
     call.logger.info({ direction, from: incoming.from.uri, to: incoming.to.uri }, 'new call');
     return call;
@@ -171,7 +239,10 @@ export class CallBridge {
     proceed: (request: CallRequest) => Promise<void>,
   ): Promise<void> {
     const cancelled = incoming.cancelled$.subscribe(
-      () => void call.close('cancelled', call.direction === 'sip-to-platform' ? 'sip' : 'platform'),
+      () =>
+        void this.#contain(call, 'cancel', () =>
+          call.close('cancelled', call.direction === 'sip-to-platform' ? 'sip' : 'platform'),
+        ),
     );
     const request: CallRequest = {
       callId: call.id,
@@ -196,10 +267,13 @@ export class CallBridge {
       if (call.closed) return;
       await proceed(request);
     } catch (error) {
-      call.logger.error({ err: error }, 'call set-up failed');
       if (!call.sipLeg && !call.platformLeg)
-        await incoming.reject('error', errorMessage(error)).catch(() => undefined);
-      await call.close('error', 'gateway', errorMessage(error));
+        await Promise.resolve()
+          .then(() => incoming.reject('error', errorMessage(error)))
+          .catch(() => undefined);
+      await this.#contain(call, 'set-up', () => {
+        throw error;
+      });
     } finally {
       cancelled.unsubscribe();
     }
@@ -244,107 +318,119 @@ export class CallBridge {
    * releases the other, DTMF crosses over, hold is observed.
    */
   #attachLeg(call: Call, leg: SipLeg | PlatformLeg): void {
+    if (call.closed) {
+      // The call ended while this leg was being placed or accepted (a CANCEL, a hang-up): nobody will ever
+      // release it but us.
+      call.logger.info({ side: leg.side }, 'the call ended while its leg was set up; hanging the leg up');
+      void this.#contain(call, 'late-leg', () => leg.hangup('cancelled'));
+      return;
+    }
     call.attachLeg(leg);
     this.#relay(call, leg);
   }
 
   #relay(call: Call, leg: SipLeg | PlatformLeg): void {
     const relay = leg.events$.subscribe({
-      next: (event) => void this.#onLegEvent(call, leg, event),
-      error: (error: unknown) => void call.close('error', leg.side, errorMessage(error)),
+      next: (event) =>
+        void this.#contain(call, `leg-${event.type}`, () => this.#onLegEvent(call, leg, event)),
+      error: (error: unknown) =>
+        void this.#contain(call, 'leg-error', () => call.close('error', leg.side, errorMessage(error))),
     });
     this.#relays.set(leg, relay);
-    this.#untilEnded(call, relay);
+    this.#tie(call, relay);
+  }
+
+  /** Stop relaying a leg that left the call (a transfer replaced it). */
+  #unrelay(call: Call, leg: CallLeg): void {
+    const relay = this.#relays.get(leg);
+    if (!relay) return;
+    relay.unsubscribe();
+    this.#relays.delete(leg);
+    this.#tiedToCall.get(call)?.remove(relay);
   }
 
   #attachMedia(call: Call, media: MediaSession): void {
     call.attachMedia(media);
-    this.#untilEnded(
+    this.#tie(
       call,
-      media.events$.subscribe((event) => {
-        if (event.type === 'stats')
-          call.publish({ type: 'call.media-stats', stats: event.stats, final: event.final });
-        if (event.type !== 'dtmf') return;
-        const from = event.leg === 'sip' ? 'sip' : 'platform';
-        call.publish({
-          type: 'call.dtmf',
-          digit: event.digit,
-          durationMs: event.durationMs,
-          from,
-          via: 'rfc4733',
-        });
-        // RFC 4733 from the phone is also carried to the app as a message it can read.
-        if (from === 'sip') {
-          void call.platformLeg
-            ?.sendDtmf(event.digit, { durationMs: event.durationMs })
-            .catch(() => undefined);
-        }
+      media.events$.subscribe({
+        next: (event) =>
+          void this.#contain(call, `media-${event.type}`, () => this.#onMediaEvent(call, event)),
+        error: (error: unknown) =>
+          void this.#contain(call, 'media-error', () => {
+            throw error;
+          }),
       }),
     );
   }
 
-  #untilEnded(call: Call, subscription: Subscription): void {
-    call.events$.subscribe((event) => {
-      if (event.type === 'call.ended') subscription.unsubscribe();
+  #onMediaEvent(call: Call, event: MediaSessionEvent): void {
+    if (event.type === 'stats')
+      call.publish({ type: 'call.media-stats', stats: event.stats, final: event.final });
+    if (event.type !== 'dtmf') return;
+    const from = event.leg === 'sip' ? 'sip' : 'platform';
+    call.publish({
+      type: 'call.dtmf',
+      digit: event.digit,
+      durationMs: event.durationMs,
+      from,
+      via: 'rfc4733',
     });
+    // RFC 4733 from the phone is also carried to the app as a message it can read.
+    if (from === 'sip') {
+      void call.platformLeg?.sendDtmf(event.digit, { durationMs: event.durationMs }).catch(() => undefined);
+    }
   }
 
+  /** One leg event relayed; whatever it throws is contained by the caller (`#contain`), which ends the call. */
   async #onLegEvent(call: Call, leg: CallLeg, event: LegEvent): Promise<void> {
     if (call.closed) return;
     const side = leg.side;
     const other: CallLeg | undefined = side === 'sip' ? call.platformLeg : call.sipLeg;
-    try {
-      switch (event.type) {
-        case 'ringing':
-          if (leg.direction === 'outbound' && call.state === 'routing') {
-            call.markRinging();
-            await other?.ring();
-          }
-          return;
-        case 'answered':
-          if (leg.direction === 'outbound' && (call.state === 'routing' || call.state === 'ringing')) {
-            await other?.answer();
-            call.markAnswered();
-          }
-          return;
-        case 'held':
-          if (call.state === 'active') call.markHeld(side);
-          return;
-        case 'resumed':
-          if (call.state === 'held') call.markResumed(side);
-          return;
-        case 'dtmf':
-          call.publish({
-            type: 'call.dtmf',
-            digit: event.digit,
-            durationMs: event.durationMs,
-            from: side,
-            via: event.via,
-          });
-          await other?.sendDtmf(event.digit, { durationMs: event.durationMs });
-          return;
-        case 'transfer-requested':
-          void this.#transfer(call, leg, event);
-          return;
-        case 'ended': {
-          // A blind transferor may hang up as soon as its REFER is accepted: the call waits for the target.
-          const pending = this.#transfers.get(call);
-          if (pending?.transferor === leg) {
-            pending.left = event;
-            return;
-          }
-          await call.close(event.reason, side, event.detail);
+    switch (event.type) {
+      case 'ringing':
+        if (leg.direction === 'outbound' && call.state === 'routing') {
+          call.markRinging();
+          await other?.ring();
+        }
+        return;
+      case 'answered':
+        if (leg.direction === 'outbound' && (call.state === 'routing' || call.state === 'ringing')) {
+          await other?.answer();
+          call.markAnswered();
+        }
+        return;
+      case 'held':
+        if (call.state === 'active') call.markHeld(side);
+        return;
+      case 'resumed':
+        if (call.state === 'held') call.markResumed(side);
+        return;
+      case 'dtmf':
+        call.publish({
+          type: 'call.dtmf',
+          digit: event.digit,
+          durationMs: event.durationMs,
+          from: side,
+          via: event.via,
+        });
+        await other?.sendDtmf(event.digit, { durationMs: event.durationMs });
+        return;
+      case 'transfer-requested':
+        void this.#contain(call, 'transfer', () => this.#transfer(call, leg, event));
+        return;
+      case 'ended': {
+        // A blind transferor may hang up as soon as its REFER is accepted: the call waits for the target.
+        const pending = this.#transfers.get(call);
+        if (pending?.transferor === leg) {
+          pending.left = event;
           return;
         }
-        case 'early-media':
-          return;
+        await call.close(event.reason, side, event.detail);
+        return;
       }
-    } catch (error) {
-      call.logger.error(
-        { err: error, event: event.type, side },
-        'relaying a leg event failed; ending the call',
-      );
-      await call.close('error', 'gateway', errorMessage(error));
+      case 'early-media':
+        return;
     }
   }
 
@@ -383,7 +469,7 @@ export class CallBridge {
       this.#transfers.has(call)
     )
       return fail('refused', 'this call cannot be transferred now');
-    const pending: PendingTransfer = { transferor: leg, left: undefined };
+    const pending: PendingTransfer = { transferor: leg, left: undefined, callEnded: new AbortController() };
     this.#transfers.set(call, pending);
     let outcome: 'transferred' | 'refused' | 'target-failed' = 'refused';
     try {
@@ -409,12 +495,12 @@ export class CallBridge {
         ...(destination.account ? { account: destination.account } : {}),
         ...(destination.headers ? { headers: destination.headers } : {}),
       });
-      const result = await legOutcome(newLeg, call, ringTimeoutMs);
+      const result = await legOutcome(newLeg, pending.callEnded.signal, ringTimeoutMs);
       if (!result.answered || call.closed) {
         if (!newLeg.closed) await newLeg.hangup(result.answered ? 'normal' : result.reason);
         return result.answered ? fail('cancelled', 'the call ended') : fail(result.reason, result.detail);
       }
-      this.#relays.get(leg)?.unsubscribe();
+      this.#unrelay(call, leg);
       call.replaceSipLeg(newLeg);
       this.#relay(call, newLeg);
       outcome = 'transferred';

@@ -1,14 +1,17 @@
 // How an outgoing leg placed into a running call turns out (a transfer's new leg): answered, or ended with a
-// reason. The call ending meanwhile, or nobody answering in time, also decides it.
+// reason. The call ending meanwhile (its owner aborts `callEnded`), or nobody answering in time, also decides it.
 import { Subscription } from 'rxjs';
-import type { Call } from '../calls/Call.ts';
 import type { CallLeg, EndReason } from '../ports/common.ts';
 
 export type LegOutcome =
   | { readonly answered: true }
   | { readonly answered: false; readonly reason: EndReason; readonly detail?: string };
 
-export function legOutcome(leg: CallLeg, call: Call, ringTimeoutMs?: number): Promise<LegOutcome> {
+export function legOutcome(
+  leg: CallLeg,
+  callEnded: AbortSignal,
+  ringTimeoutMs?: number,
+): Promise<LegOutcome> {
   return new Promise((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
@@ -35,12 +38,10 @@ export function legOutcome(leg: CallLeg, call: Call, ringTimeoutMs?: number): Pr
         error: () => settle({ answered: false, reason: 'error', detail: 'the leg failed' }),
       }),
     );
-    subscriptions.add(
-      call.events$.subscribe((event) => {
-        if (event.type === 'call.ended')
-          settle({ answered: false, reason: 'cancelled', detail: 'the call ended' });
-      }),
-    );
+    const onCallEnded = () => settle({ answered: false, reason: 'cancelled', detail: 'the call ended' });
+    if (callEnded.aborted) onCallEnded();
+    callEnded.addEventListener('abort', onCallEnded, { once: true });
+    subscriptions.add(() => callEnded.removeEventListener('abort', onCallEnded));
     if (settled) return;
     if (ringTimeoutMs !== undefined)
       timer = setTimeout(

@@ -102,11 +102,18 @@ interface IncomingDouble {
   readonly cancel: () => void;
   readonly rejected: Array<{ reason: EndReason; detail: string | undefined }>;
   leg: InMemoryLeg | undefined;
+  /** Set it to make `accept()` throw synchronously, as an adapter with a bug would. */
+  acceptThrows: Error | undefined;
 }
 
 function incomingDouble(side: 'sip' | 'platform', from: Party, to: Party, offered: MediaKinds) {
   const cancelled$ = new Subject<void>();
-  const state: IncomingDouble = { cancel: () => cancelled$.next(), rejected: [], leg: undefined };
+  const state: IncomingDouble = {
+    cancel: () => cancelled$.next(),
+    rejected: [],
+    leg: undefined,
+    acceptThrows: undefined,
+  };
   const common = {
     from,
     to,
@@ -115,9 +122,10 @@ function incomingDouble(side: 'sip' | 'platform', from: Party, to: Party, offere
     reject: async (reason: EndReason, detail?: string) => {
       state.rejected.push({ reason, detail });
     },
-    accept: async () => {
+    accept: () => {
+      if (state.acceptThrows) throw state.acceptThrows;
       state.leg = new InMemoryLeg(side, 'inbound', to, from);
-      return state.leg as InMemoryLeg & SipLeg & PlatformLeg;
+      return Promise.resolve(state.leg as InMemoryLeg & SipLeg & PlatformLeg);
     },
   };
   return { common, state };
@@ -166,6 +174,8 @@ export class InMemoryPlatform extends StartStopDouble implements Platform {
   readonly #incoming = new Subject<IncomingPlatformCall>();
   readonly incoming$ = this.#incoming.asObservable();
   readonly placed: Array<{ request: OutgoingPlatformCallRequest; leg: InMemoryLeg }> = [];
+  /** While set, `call()` waits for it before it resolves (a platform that takes its time to place a call). */
+  placing: Promise<void> | undefined;
 
   /** An app user calls the gateway. */
   receive(
@@ -188,6 +198,7 @@ export class InMemoryPlatform extends StartStopDouble implements Platform {
       uri: `connectycube:${request.to.join(',')}`,
     });
     this.placed.push({ request, leg });
+    await this.placing;
     return leg as InMemoryLeg & PlatformLeg;
   }
 }

@@ -166,6 +166,18 @@ export class GatewayMetrics {
         labelNames: ['component'],
         registers,
       }),
+      callErrors: new Counter({
+        name: name('call_errors_total'),
+        help: 'Failures while handling one call (that call was ended, the gateway went on), by stage.',
+        labelNames: ['stage'],
+        registers,
+      }),
+      processErrors: new Counter({
+        name: name('process_errors_total'),
+        help: 'Exceptions and rejections nothing handled that reached the process (logged, survived), by kind.',
+        labelNames: ['kind'],
+        registers,
+      }),
       draining: new Gauge({
         name: name('draining'),
         help: '1 once the gateway refuses new calls to drain the ones in progress.',
@@ -258,6 +270,12 @@ export class GatewayMetrics {
         return;
       case 'gateway.error':
         m.componentErrors.inc({ component: event.component });
+        return;
+      case 'gateway.call-error':
+        m.callErrors.inc({ stage: event.stage });
+        return;
+      case 'gateway.process-error':
+        m.processErrors.inc({ kind: event.kind });
         return;
       case 'gateway.draining':
         m.draining.set(1);

@@ -171,6 +171,20 @@ describe('@cubebridge/plugin-metrics in a gateway', () => {
     ).toBeUndefined();
   });
 
+  it('counts a call whose handling failed by stage, and exceptions that reached the process by kind', async () => {
+    const { gateway, ports, sample } = await gatewayWithMetrics();
+    const incoming = ports.sip.receive('sip:100@pbx', 'sip:200@pbx');
+    await waitFor(() => ports.platform.placed.length === 1 && !!incoming.leg);
+    incoming.leg!.answer = () => {
+      throw new Error('phone leg exploded');
+    };
+    ports.platform.placed[0]!.leg.remote$.answers();
+    await waitFor(() => gateway.calls.size === 0);
+    expect(await sample('cubebridge_call_errors_total{stage="leg-answered"}')).toBe(1);
+    gateway.emit({ type: 'gateway.process-error', kind: 'uncaught-exception', error: 'boom' });
+    expect(await sample('cubebridge_process_errors_total{kind="uncaught-exception"}')).toBe(1);
+  });
+
   it('refuses to start without the HTTP server, saying why', async () => {
     const ports = inMemoryPorts();
     const gateway = await createGateway({

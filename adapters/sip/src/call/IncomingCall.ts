@@ -74,17 +74,24 @@ export class IncomingCall implements IncomingSipCall {
     this.headers = headers;
     this.cancelled$ = this.#cancelled.asObservable();
     // The leg, once created, keeps calling this delegate's onCancel (see SipCallLeg).
-    invitation.delegate = {
+    const delegate = {
       onCancel: () => {
         this.#cancelReceived = true;
       },
     };
-    invitation.stateChange.addListener((state) => {
+    invitation.delegate = delegate;
+    const onState = (state: SessionState) => {
       if (state === SessionState.Established) this.#answered = true;
       if (state === SessionState.Terminated && !this.#answered && this.#cancelReceived)
         this.#cancelled.next();
-      if (state === SessionState.Terminated) this.#cancelled.complete();
-    });
+      if (state !== SessionState.Terminated) return;
+      this.#cancelled.complete();
+      // sip.js keeps the terminated invitation for its transaction timers (Timer H/L: 32 s): it must not keep
+      // this call, its leg and the media behind them.
+      invitation.stateChange.removeListener(onState);
+      if (invitation.delegate === delegate) invitation.delegate = undefined;
+    };
+    invitation.stateChange.addListener(onState);
   }
 
   async accept(media: SipMediaEndpoint): Promise<SipLeg> {

@@ -24,7 +24,8 @@ export interface MediaDescriptionOptions extends SessionDescriptionHandlerOption
 }
 
 export class MediaEndpointSdh implements SessionDescriptionHandler {
-  readonly #binding: MediaBinding;
+  /** Dropped on close: sip.js keeps a terminated session (and its handler) for its transaction's timers. */
+  #binding: MediaBinding | undefined;
   /** Our offer is out; the next remote description is its answer. */
   #awaitingAnswer = false;
   /** A remote offer is in; the next local description is our answer. */
@@ -40,13 +41,13 @@ export class MediaEndpointSdh implements SessionDescriptionHandler {
   }
 
   async getDescription(options?: MediaDescriptionOptions): Promise<{ body: string; contentType: string }> {
-    this.#assertOpen();
+    const binding = this.#open();
     if (this.#haveRemoteOffer) {
       this.#haveRemoteOffer = false;
-      return { body: toCrlf(await this.#binding.endpoint.createAnswer()), contentType: 'application/sdp' };
+      return { body: toCrlf(await binding.endpoint.createAnswer()), contentType: 'application/sdp' };
     }
     this.#lastOfferOptions = options?.hold ? { hold: true } : {};
-    const offer = await this.#binding.endpoint.createOffer(this.#lastOfferOptions);
+    const offer = await binding.endpoint.createOffer(this.#lastOfferOptions);
     this.#awaitingAnswer = true;
     return { body: toCrlf(offer), contentType: 'application/sdp' };
   }
@@ -56,17 +57,17 @@ export class MediaEndpointSdh implements SessionDescriptionHandler {
   }
 
   async setDescription(sdp: string): Promise<void> {
-    this.#assertOpen();
+    const binding = this.#open();
     if (this.#awaitingAnswer) {
       this.#awaitingAnswer = false;
-      await this.#binding.endpoint.setRemoteAnswer(sdp);
-      this.#binding.onRemoteAnswer?.(sdp);
+      await binding.endpoint.setRemoteAnswer(sdp);
+      binding.onRemoteAnswer?.(sdp);
       return;
     }
     if (sdp === this.#appliedOffer) this.#appliedOffer = undefined;
-    else await this.#binding.endpoint.setRemoteOffer(sdp);
+    else await binding.endpoint.setRemoteOffer(sdp);
     this.#haveRemoteOffer = true;
-    this.#binding.onRemoteOffer(offerHolds(sdp));
+    binding.onRemoteOffer(offerHolds(sdp));
   }
 
   /**
@@ -75,10 +76,10 @@ export class MediaEndpointSdh implements SessionDescriptionHandler {
    * offer, so it makes the offer again (same sockets and codecs, not sent anywhere) and takes the new answer.
    */
   async replaceRemoteAnswer(sdp: string): Promise<void> {
-    this.#assertOpen();
-    await this.#binding.endpoint.createOffer(this.#lastOfferOptions);
-    await this.#binding.endpoint.setRemoteAnswer(sdp);
-    this.#binding.onRemoteAnswer?.(sdp);
+    const binding = this.#open();
+    await binding.endpoint.createOffer(this.#lastOfferOptions);
+    await binding.endpoint.setRemoteAnswer(sdp);
+    binding.onRemoteAnswer?.(sdp);
   }
 
   /** Glare (491) or a failed offer: forget the half-done exchange; the endpoint keeps its last agreed state. */
@@ -94,10 +95,12 @@ export class MediaEndpointSdh implements SessionDescriptionHandler {
 
   close(): void {
     this.#closed = true;
+    this.#binding = undefined;
   }
 
-  #assertOpen(): void {
-    if (this.#closed) throw new Error('session description handler is closed');
+  #open(): MediaBinding {
+    if (this.#closed || !this.#binding) throw new Error('session description handler is closed');
+    return this.#binding;
   }
 }
 
@@ -126,9 +129,17 @@ export class MediaBindings {
     this.#bindings.set(session, binding);
   }
 
+  /** The call is over: a session sip.js still keeps (a transaction's timers) must not keep its endpoint. */
+  unbind(session: Session): void {
+    this.#bindings.delete(session);
+  }
+
   readonly factory: SessionDescriptionHandlerFactory = (session: Session) => {
     const binding = this.#bindings.get(session);
     if (!binding) throw new Error('no media endpoint bound to this session');
+    // sip.js asks once per session and keeps the handler; the entry would only pin the endpoint to a session
+    // that sip.js keeps for its transaction timers after the call.
+    this.#bindings.delete(session);
     return new MediaEndpointSdh(binding);
   };
 }

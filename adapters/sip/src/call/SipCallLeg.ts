@@ -68,6 +68,9 @@ export class SipCallLeg implements SipLeg {
   readonly events$: Observable<LegEvent>;
   readonly #events = new ReplaySubject<LegEvent>(16);
   readonly #session: Invitation | Inviter;
+  readonly #stateListener = (state: SessionState): void => this.#onState(state);
+  /** Takes our handlers off the confirmed dialog's delegate, which sip.js keeps after the call. */
+  #undoDialogDelegate: (() => void) | undefined;
   readonly #logger: Logger;
   #answered = false;
   #ended = false;
@@ -107,7 +110,7 @@ export class SipCallLeg implements SipLeg {
     this.sipCallId =
       options.session instanceof Invitation ? options.session.request.callId : options.session.request.callId;
     this.events$ = this.#events.asObservable();
-    options.session.stateChange.addListener((state) => this.#onState(state));
+    options.session.stateChange.addListener(this.#stateListener);
     const previous = options.session.delegate;
     options.session.delegate = {
       onBye: (bye) => {
@@ -495,6 +498,10 @@ export class SipCallLeg implements SipLeg {
         const onInvite = delegate.onInvite;
         if (onInvite)
           delegate.onInvite = (reInvite) => onInvite.call(delegate, this.#grantOnAccept(reInvite));
+        this.#undoDialogDelegate = () => {
+          delete delegate.onUpdate;
+          if (onInvite) delegate.onInvite = onInvite;
+        };
       }
       this.#emit({ type: 'answered' });
     }
@@ -525,6 +532,12 @@ export class SipCallLeg implements SipLeg {
     this.#ended = true;
     this.#keyframeRequests.unsubscribe();
     this.#sessionTimer.close();
+    // sip.js keeps the terminated session for its transaction timers (Timer L: 32 s after a 2xx): it must not
+    // keep this leg, its media endpoint and the gateway's call with it.
+    this.#session.stateChange.removeListener(this.#stateListener);
+    this.#session.delegate = undefined;
+    this.#undoDialogDelegate?.();
+    this.#undoDialogDelegate = undefined;
     this.#emit(
       this.#pendingEnd ?? { type: 'ended', reason: this.#answered ? 'normal' : 'error', by: 'remote' },
     );
